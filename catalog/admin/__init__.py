@@ -1,0 +1,3 @@
+"""Django admin, one module per area."""
+
+from . import catalog, deprecations, imports, specs  # noqa: F401

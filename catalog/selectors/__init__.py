@@ -1,0 +1,1 @@
+"""Catalog reads, one module per area."""

@@ -1,0 +1,3 @@
+"""Pages of this area; urlpatterns are collected by catalog/urls.py."""
+
+urlpatterns: list = []
