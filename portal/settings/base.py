@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "portal",
     "portal.notifications",
+    "portal.health",
     "catalog",
     "slas",
 ]

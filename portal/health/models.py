@@ -1,0 +1,1 @@
+"""Developer feedback and the layered roadmap (metrics themselves are selectors, not copies)."""
