@@ -1,0 +1,33 @@
+"""Backstage descriptor engine: read, validate and write ``catalog-info.yaml`` files.
+
+Pure Python (PyYAML only); the Django importer in ``catalog.services.imports`` turns the
+resulting :class:`Catalog` into rows.
+"""
+
+from .loader import Document, content_hash, load_documents, read_catalog, read_text
+from .model import Catalog, Entity, Problem
+from .refs import DEFAULT_NAMESPACE, KINDS, EntityRef, RefError, make_ref, parse_ref
+from .validate import REF_FIELDS, check_entity, resolve_catalog
+from .writer import dump_documents, entity_document
+
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "KINDS",
+    "REF_FIELDS",
+    "Catalog",
+    "Document",
+    "Entity",
+    "EntityRef",
+    "Problem",
+    "RefError",
+    "check_entity",
+    "content_hash",
+    "dump_documents",
+    "entity_document",
+    "load_documents",
+    "make_ref",
+    "parse_ref",
+    "read_catalog",
+    "read_text",
+    "resolve_catalog",
+]

@@ -1,0 +1,515 @@
+"""Read Backstage descriptor files: multi-document YAML with line numbers, directories,
+``Location`` following restricted to the given roots, and ``$text``/``$json``/``$yaml``
+placeholder substitution. Pure Python, no Django, no network.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import itertools
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import Catalog, Entity, Problem, canonical_kind
+from .refs import DEFAULT_NAMESPACE, validate_name, validate_namespace
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+YAML_SUFFIXES = (".yaml", ".yml")
+SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
+MAX_FILE_BYTES = 32 * 1024 * 1024
+PLACEHOLDERS = ("$text", "$json", "$yaml")
+_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML document: 1-based ``index`` in its file, 1-based ``line`` of its content."""
+
+    index: int
+    line: int
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def _node_lines(node: yaml.Node) -> dict[str, int]:
+    """Lines of keys up to two levels deep and of list items below them."""
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        lines[key] = key_node.start_mark.line + 1
+        if not isinstance(value_node, yaml.MappingNode):
+            continue
+        for key2_node, value2_node in value_node.value:
+            key2 = f"{key}.{key2_node.value}"
+            lines[key2] = key2_node.start_mark.line + 1
+            if isinstance(value2_node, yaml.SequenceNode):
+                for i, item in enumerate(value2_node.value):
+                    lines[f"{key2}[{i}]"] = item.start_mark.line + 1
+    return lines
+
+
+def _parse_stream(text: str, *, line_offset: int = 0, index_offset: int = 0) -> Iterator[Document]:
+    loader = Loader(text)
+    try:
+        index = index_offset
+        while loader.check_node():
+            node = loader.get_node()
+            index += 1
+            if node is None:
+                continue
+            line = node.start_mark.line + 1 + line_offset
+            lines = {k: v + line_offset for k, v in _node_lines(node).items()}
+            yield Document(index, line, loader.construct_document(node), lines)
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(file: str, document: int | None, exc: yaml.YAMLError, offset: int) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 + offset if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {context + ', ' if context else ''}{problem}"
+    return Problem(file, document, line, message, code="yaml")
+
+
+def load_documents(text: str, *, file: str = "<string>") -> tuple[list[Document], list[Problem]]:
+    """Parse every document of a YAML stream, keeping line numbers.
+
+    A syntax error does not lose the other documents: the stream is re-read document by
+    document (split on ``---`` lines) and only the broken documents are reported.
+    """
+    try:
+        return list(_parse_stream(text)), []
+    except yaml.YAMLError:
+        pass
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    starts = [m.start() for m in _DOC_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    starts.append(len(text))
+    index = 0
+    for begin, end in itertools.pairwise(starts):
+        chunk = text[begin:end]
+        offset = text.count("\n", 0, begin)
+        try:
+            parsed = list(_parse_stream(chunk, line_offset=offset, index_offset=index))
+        except yaml.YAMLError as exc:
+            index += 1
+            problems.append(_yaml_problem(file, index, exc, offset))
+            continue
+        documents.extend(parsed)
+        if parsed:
+            index = parsed[-1].index
+        elif begin != 0 and chunk.strip() != "---":
+            index += 1
+    return documents, problems
+
+
+def content_hash(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _is_url(target: str) -> bool:
+    return "://" in target or target.startswith(("git@", "//"))
+
+
+class _Roots:
+    def __init__(self, roots: Iterable[Path]):
+        self.roots = [Path(os.path.realpath(r)) for r in roots]
+
+    def owner(self, path: Path) -> Path | None:
+        real = Path(os.path.realpath(path))
+        for root in self.roots:
+            if real == root or root in real.parents:
+                return root
+        return None
+
+    def display(self, path: Path) -> str:
+        real = Path(os.path.realpath(path))
+        root = self.owner(real)
+        if root is None:
+            return str(path)
+        if real == root:
+            return real.name
+        rel = real.relative_to(root).as_posix()
+        return f"{root.name}/{rel}" if len(self.roots) > 1 else rel
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def _looks_like_descriptor(documents: list[Document]) -> bool:
+    return any(
+        isinstance(d.data, dict) and ("apiVersion" in d.data or "kind" in d.data) for d in documents
+    )
+
+
+class CatalogReader:
+    """Reads paths into a :class:`Catalog`. Use :func:`read_catalog`."""
+
+    def __init__(
+        self, paths: Iterable[str | os.PathLike[str]], *, max_file_bytes: int = MAX_FILE_BYTES
+    ):
+        self.max_file_bytes = max_file_bytes
+        self.catalog = Catalog()
+        self.queue: deque[tuple[Path, bool]] = deque()
+        self.seen: set[Path] = set()
+        self.placeholder_files: set[Path] = set()
+        roots = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                roots.append(path)
+                self.queue.extend((p, False) for p in _walk(path))
+            elif path.is_file():
+                roots.append(path.parent)
+                self.queue.append((path, True))
+            else:
+                self.catalog.problems.append(
+                    Problem(str(raw), None, None, "no such file or directory", code="missing")
+                )
+        self.roots = _Roots(roots)
+
+    # -- driving
+
+    def read(self) -> Catalog:
+        read_from_scan: dict[Path, str] = {}
+        while self.queue:
+            path, explicit = self.queue.popleft()
+            real = Path(os.path.realpath(path))
+            if real in self.seen:
+                continue
+            self.seen.add(real)
+            name = self.roots.display(real)
+            text = self._read_text(real, name, None, None)
+            if text is None:
+                continue
+            documents, problems = load_documents(text, file=name)
+            if not explicit and not problems and not _looks_like_descriptor(documents):
+                self.catalog.skipped.append(name)
+                continue
+            if not explicit:
+                read_from_scan[real] = name
+            self.catalog.files.append(name)
+            self.catalog.problems.extend(problems)
+            self._read_documents(real, name, documents)
+        # a scanned file that turned out to be a placeholder target is data, not descriptors
+        dropped = {name for real, name in read_from_scan.items() if real in self.placeholder_files}
+        if dropped:
+            catalog = self.catalog
+            catalog.entities = [e for e in catalog.entities if e.file not in dropped]
+            catalog.problems = [p for p in catalog.problems if p.file not in dropped]
+            catalog.files = [f for f in catalog.files if f not in dropped]
+            catalog.skipped.extend(sorted(dropped))
+        self.catalog.files.sort()
+        return self.catalog
+
+    def _read_text(
+        self, path: Path, name: str, document: int | None, line: int | None
+    ) -> str | None:
+        try:
+            size = path.stat().st_size
+            if size > self.max_file_bytes:
+                self.catalog.problems.append(
+                    Problem(
+                        name,
+                        document,
+                        line,
+                        f"file is larger than {self.max_file_bytes} bytes",
+                        code="too_large",
+                    )
+                )
+                return None
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            message = "file is not UTF-8 text"
+        except OSError as exc:
+            message = f"cannot read file: {exc.strerror or exc}"
+        self.catalog.problems.append(Problem(name, document, line, message, code="unreadable"))
+        return None
+
+    # -- documents
+
+    def _read_documents(self, path: Path, name: str, documents: list[Document]) -> None:
+        for document in documents:
+            if document.data is None:
+                continue
+            entity = self._entity(path, name, document)
+            if entity is not None:
+                self.catalog.entities.append(entity)
+
+    def _entity(self, path: Path, name: str, doc: Document) -> Entity | None:
+        def fail(message: str, key: str = "", code: str = "invalid") -> None:
+            line = doc.lines.get(key, doc.line) if key else doc.line
+            self.catalog.problems.append(Problem(name, doc.index, line, message, code=code))
+
+        data = doc.data
+        if not isinstance(data, dict):
+            return fail(
+                f"a descriptor must be a mapping, not {type(data).__name__}", code="not_mapping"
+            )
+        kind = data.get("kind")
+        if not kind:
+            return fail("missing 'kind'", code="missing_kind")
+        canonical = canonical_kind(kind)
+        if canonical is None:
+            return fail(f"unknown kind {kind!r}", "kind", code="unknown_kind")
+        api_version = data.get("apiVersion")
+        if not isinstance(api_version, str) or not api_version:
+            return fail(
+                "missing 'apiVersion' (expected backstage.io/v1alpha1)", code="missing_api_version"
+            )
+        if not api_version.startswith("backstage.io/"):
+            return fail(
+                f"unsupported apiVersion {api_version!r} (expected backstage.io/v1alpha1)",
+                "apiVersion",
+                code="unknown_api_version",
+            )
+        metadata = data.get("metadata")
+        if not isinstance(metadata, dict):
+            return fail("missing 'metadata' mapping", code="missing_metadata")
+        if "name" not in metadata:
+            return fail("missing 'metadata.name'", "metadata", code="missing_name")
+        if (error := validate_name(metadata["name"])) is not None:
+            return fail(error, "metadata.name", code="invalid_name")
+        namespace = metadata.get("namespace", DEFAULT_NAMESPACE)
+        if (error := validate_namespace(namespace)) is not None:
+            return fail(error, "metadata.namespace", code="invalid_namespace")
+        spec = data.get("spec", {})
+        if spec is None:
+            spec = data["spec"] = {}
+        if not isinstance(spec, dict):
+            return fail("'spec' must be a mapping", "spec", code="invalid_spec")
+
+        entity = Entity(
+            kind=canonical,
+            api_version=api_version,
+            namespace=namespace.lower(),
+            name=metadata["name"],
+            data=data,
+            file=name,
+            document=doc.index,
+            line=doc.line,
+            content_hash="",
+            lines=doc.lines,
+        )
+        before = len(self.catalog.problems)
+        entity.data = self._substitute(entity, path, data, "")
+        if any(p.level == "error" for p in self.catalog.problems[before:]):
+            return None
+        entity.content_hash = content_hash(entity.data)
+        if canonical == "Location":
+            self._follow(entity, path)
+        return entity
+
+    # -- placeholders
+
+    def _substitute(self, entity: Entity, path: Path, value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                ((key, target),) = value.items()
+                if key in PLACEHOLDERS:
+                    return self._placeholder(entity, path, key, target, where)
+            return {
+                k: self._substitute(entity, path, v, f"{where}.{k}" if where else str(k))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._substitute(entity, path, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def _placeholder(self, entity: Entity, path: Path, key: str, target: Any, where: str) -> Any:
+        problems = self.catalog.problems
+        if not isinstance(target, str) or not target:
+            problems.append(
+                entity.problem(
+                    f"{where}: {key} needs a relative file path", field=where, code="placeholder"
+                )
+            )
+            return None
+        if _is_url(target):
+            problems.append(
+                Problem(
+                    entity.file,
+                    entity.document,
+                    entity.line_of(where),
+                    f"{where}: {key} {target!r} is a URL; the importer never reads the network, "
+                    "the value is kept as a reference",
+                    code="placeholder_url",
+                    ref=entity.key,
+                    level="warning",
+                )
+            )
+            return {key: target}
+        resolved = self._inside(entity, path, target, where, what=key)
+        if resolved is None:
+            return None
+        self.placeholder_files.add(Path(os.path.realpath(resolved)))
+        text = self._read_text(
+            resolved, self.roots.display(resolved), entity.document, entity.line_of(where)
+        )
+        if text is None:
+            return None
+        if key == "$text":
+            return text
+        try:
+            return json.loads(text) if key == "$json" else yaml.load(text, Loader=Loader)
+        except (ValueError, yaml.YAMLError) as exc:
+            problems.append(
+                entity.problem(
+                    f"{where}: cannot parse {target!r} for {key}: {exc}",
+                    field=where,
+                    code="placeholder",
+                )
+            )
+            return None
+
+    def _inside(
+        self, entity: Entity, path: Path, target: str, where: str, *, what: str
+    ) -> Path | None:
+        """``target`` resolved relative to ``path``'s directory, or None (reported) if outside."""
+        if os.path.isabs(target):
+            self.catalog.problems.append(
+                entity.problem(
+                    f"{where}: {what} {target!r} must be a relative path",
+                    field=where,
+                    code="outside_root",
+                )
+            )
+            return None
+        resolved = Path(os.path.normpath(path.parent / target))
+        if self.roots.owner(resolved) is None:
+            self.catalog.problems.append(
+                entity.problem(
+                    f"{where}: {what} {target!r} points outside the imported directories",
+                    field=where,
+                    code="outside_root",
+                )
+            )
+            return None
+        if not glob.has_magic(target) and not resolved.is_file():
+            self.catalog.problems.append(
+                entity.problem(
+                    f"{where}: {what} {target!r} does not exist", field=where, code="missing"
+                )
+            )
+            return None
+        return resolved
+
+    # -- Location
+
+    def _follow(self, entity: Entity, path: Path) -> None:
+        spec = entity.spec
+        targets: list[tuple[str, Any]] = []
+        if "target" in spec:
+            targets.append(("spec.target", spec["target"]))
+        raw_targets = spec.get("targets") or []
+        if not isinstance(raw_targets, list):
+            self.catalog.problems.append(
+                entity.problem("spec.targets must be a list", field="spec.targets")
+            )
+            raw_targets = []
+        targets.extend((f"spec.targets[{i}]", t) for i, t in enumerate(raw_targets))
+        if not targets:
+            self.catalog.problems.append(
+                entity.problem(
+                    "a Location needs spec.target or spec.targets",
+                    field="spec",
+                    code="missing_field",
+                )
+            )
+            return
+        for where, target in targets:
+            if not isinstance(target, str) or not target.strip():
+                self.catalog.problems.append(
+                    entity.problem(f"{where} must be a non-empty string", field=where)
+                )
+                continue
+            if _is_url(target):
+                self.catalog.problems.append(
+                    Problem(
+                        entity.file,
+                        entity.document,
+                        entity.line_of(where),
+                        f"{where}: {target!r} is a URL and was not followed (the importer never reads the network)",
+                        code="location_url",
+                        ref=entity.key,
+                        level="warning",
+                    )
+                )
+                continue
+            resolved = self._inside(entity, path, target, where, what="target")
+            if resolved is None:
+                continue
+            if glob.has_magic(target):
+                matches = sorted(glob.glob(str(resolved), recursive=True))
+                inside = [
+                    Path(m) for m in matches if Path(m).is_file() and self.roots.owner(Path(m))
+                ]
+                if not inside:
+                    self.catalog.problems.append(
+                        Problem(
+                            entity.file,
+                            entity.document,
+                            entity.line_of(where),
+                            f"{where}: {target!r} matches no file",
+                            code="location_empty",
+                            ref=entity.key,
+                            level="warning",
+                        )
+                    )
+                self.queue.extend((m, True) for m in inside)
+            else:
+                self.queue.append((resolved, True))
+
+
+def read_catalog(
+    paths: Iterable[str | os.PathLike[str]], *, max_file_bytes: int = MAX_FILE_BYTES
+) -> Catalog:
+    """Read files and directories (recursively) into a :class:`Catalog`.
+
+    Directories contribute every ``*.yaml``/``*.yml`` file that looks like a descriptor
+    (has ``apiVersion`` or ``kind``) and is not the target of a ``$text``/``$json``/``$yaml``
+    placeholder. ``Location`` targets that are relative paths inside the given roots are
+    followed (globs allowed); URLs are reported as warnings and never fetched. Per-kind
+    checks and reference resolution are done by :func:`validate.resolve_catalog`.
+    """
+    return CatalogReader(paths, max_file_bytes=max_file_bytes).read()
+
+
+def read_text(text: str, *, file: str = "<string>") -> Catalog:
+    """Read descriptors from one YAML string (no placeholders or Locations are followed)."""
+    catalog = Catalog(files=[file])
+    documents, problems = load_documents(text, file=file)
+    catalog.problems.extend(problems)
+    reader = CatalogReader([])
+    reader.catalog = catalog
+    reader.roots = _Roots([])
+    reader._read_documents(Path(file), file, documents)
+    return catalog
