@@ -12,6 +12,7 @@ from .catalog import (
     Tag,
     Team,
 )
+from .imports import EntitySource, ImportJob, ServiceLink
 
 __all__ = [
     "Api",
@@ -19,8 +20,11 @@ __all__ = [
     "ApiVersion",
     "Dependency",
     "Domain",
+    "EntitySource",
+    "ImportJob",
     "Membership",
     "Service",
+    "ServiceLink",
     "System",
     "Tag",
     "Team",
