@@ -12,17 +12,27 @@ from .catalog import (
     Tag,
     Team,
 )
+from .deprecations import (
+    ConsumerMigration,
+    Deprecation,
+    DeprecationTransition,
+    MigrationTransition,
+)
 from .imports import EntitySource, ImportJob, ServiceLink
 
 __all__ = [
     "Api",
     "ApiOperation",
     "ApiVersion",
+    "ConsumerMigration",
     "Dependency",
+    "Deprecation",
+    "DeprecationTransition",
     "Domain",
     "EntitySource",
     "ImportJob",
     "Membership",
+    "MigrationTransition",
     "Service",
     "ServiceLink",
     "System",
