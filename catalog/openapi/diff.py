@@ -1,0 +1,1227 @@
+"""The breaking-change engine: two OpenAPI documents in, a sorted list of findings out.
+
+Direction matters. A request may accept more than before (a new optional field, an added enum
+value, looser limits) but not less; a response may not return less (removed fields, fields
+becoming optional or nullable, a wider type) and should not return values clients have never
+seen (added enum values: warning).
+
+Schema pairs are compared once per direction and the result (relative to the schema) is reused
+at every operation that uses them, so a change inside a `$ref`'d component is reported at each
+operation, and shared components cost one comparison. Cycles are cut on the (base, revision)
+pair: a pair already being compared higher up the stack is not compared again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from catalog.openapi.findings import Finding, sort_findings
+from catalog.openapi.operations import (
+    iter_operations,
+    normalise_path,
+    parse_sunset,
+    path_parameter_names,
+)
+from catalog.openapi.refs import Resolver, escape
+from catalog.openapi.rules import ERROR, INFO, RULES, WARNING
+from catalog.openapi.schemas import Schema, SchemaIndex, describe_type
+
+REQUEST = "request"
+RESPONSE = "response"
+
+# A change found inside a schema, relative to it: (kind, level, pointer tokens, sentence).
+# `kind` is a suffix ("type-changed") completed by the context ("request-property-"), or a full
+# rule id when it starts with "!".
+Change = tuple[str, str, tuple[str, ...], str]
+
+# Formats whose value range is wider than another's: (narrow, wide).
+_WIDER_FORMATS = {("int32", "int64"), ("float", "double"), ("date", "date-time")}
+_WIDER_FORMATS_EXCLUDED = {("date", "date-time")}  # different wire formats, not a widening
+
+
+@dataclass(frozen=True, slots=True)
+class DiffOptions:
+    """`today` anchors sunset checks; `deprecation_days` is the minimum notice between
+    deprecating an operation and its `x-sunset` (0: a sunset is not required)."""
+
+    today: date | None = None
+    deprecation_days: int = 0
+
+
+def diff(base: dict, revision: dict, *, options: DiffOptions | None = None) -> list[Finding]:
+    """Compare two parsed documents (see loader.load_document) and return sorted findings."""
+    return _Differ(base, revision, options or DiffOptions()).run()
+
+
+def _q(value: Any) -> str:
+    return f"'{value}'"
+
+
+def _types_cover(wide: frozenset[str], narrow: frozenset[str]) -> bool:
+    """Every type in `narrow` is accepted by `wide` (an integer is a number)."""
+    return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
+
+
+def _format_relation(before: str | None, after: str | None) -> str:
+    """ "wider" when `after` admits every value `before` did, "narrower" for the reverse,
+    "different" otherwise. No format admits everything."""
+    if before == after:
+        return "same"
+    if after is None:
+        return "wider"
+    if before is None:
+        return "narrower"
+    if (before, after) in _WIDER_FORMATS and (before, after) not in _WIDER_FORMATS_EXCLUDED:
+        return "wider"
+    if (after, before) in _WIDER_FORMATS and (after, before) not in _WIDER_FORMATS_EXCLUDED:
+        return "narrower"
+    return "different"
+
+
+def _property_path(ptr: tuple[str, ...]) -> str:
+    """("properties", "data", "items", "properties", "name") -> "data/items/name"."""
+    names = []
+    i = 0
+    while i < len(ptr):
+        token = ptr[i]
+        if token == "properties" and i + 1 < len(ptr):
+            names.append(ptr[i + 1])
+            i += 2
+            continue
+        if token in ("oneOf", "anyOf") and i + 1 < len(ptr):
+            i += 2
+            continue
+        names.append(token)
+        i += 1
+    return "/".join(names)
+
+
+@dataclass(slots=True)
+class _Subject:
+    """Where a schema sits in an operation, to name the rules and write the sentences."""
+
+    section: str  # request | response
+    kind: str  # body | parameter | header
+    where: str  # "request body (application/json)", "query parameter 'limit'"
+    pointer: tuple[str, ...]
+
+
+class _Differ:
+    def __init__(self, base: dict, revision: dict, options: DiffOptions) -> None:
+        self.base, self.rev = base, revision
+        self.options = options
+        self.today = options.today or date.today()
+        self.b_resolver, self.r_resolver = Resolver(base), Resolver(revision)
+        self.b_schemas = SchemaIndex(base, self.b_resolver)
+        self.r_schemas = SchemaIndex(revision, self.r_resolver)
+        self._memo: dict[tuple[int, int, str], tuple[Change, ...]] = {}
+        self._open: dict[tuple[int, int, str], int] = {}  # pairs being compared -> cuts to them
+        self._pending = 0  # cuts whose target pair is still open
+        self.findings: list[Finding] = []
+
+    # ------------------------------------------------------------------ document level
+
+    def run(self) -> list[Finding]:
+        self._servers()
+        base_ops = {
+            (method, normalise_path(path)): (path, method, item, op)
+            for path, method, item, op in iter_operations(self.base)
+        }
+        rev_ops = {
+            (method, normalise_path(path)): (path, method, item, op)
+            for path, method, item, op in iter_operations(self.rev)
+        }
+        rev_paths = {normalise_path(p) for p in (self.rev.get("paths") or {})}
+        for key, (path, method, _item, op) in base_ops.items():
+            if key not in rev_ops:
+                self._removed(path, method, op, path_removed=key[1] not in rev_paths)
+        for key, (path, method, _item, op) in rev_ops.items():
+            if key not in base_ops:
+                self._add(
+                    "endpoint-added",
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    f"Added the endpoint {method.upper()} {path}.",
+                )
+        for key in base_ops.keys() & rev_ops.keys():
+            self._operation(base_ops[key], rev_ops[key])
+        return sort_findings(self.findings)
+
+    def _servers(self) -> None:
+        def urls(doc: dict) -> list[str]:
+            servers = doc.get("servers") or []
+            return [
+                s.get("url")
+                for s in servers
+                if isinstance(s, dict) and isinstance(s.get("url"), str)
+            ]
+
+        rev_urls = set(urls(self.rev))
+        for url in urls(self.base):
+            if url not in rev_urls:
+                self.findings.append(
+                    Finding(
+                        id="api-server-removed",
+                        level=WARNING,
+                        text=f"Removed the server {url}; clients configured with it lose the API.",
+                        location="/servers",
+                    )
+                )
+
+    def _add(
+        self,
+        rule: str,
+        level: str,
+        method: str,
+        path: str,
+        op: dict,
+        text: str,
+        *,
+        location: tuple = (),
+        prop: str = "",
+        section: str = "",
+    ) -> None:
+        self.findings.append(
+            Finding(
+                id=rule,
+                level=level,
+                text=text,
+                method=method.upper(),
+                path=path,
+                operation_id=str(op.get("operationId") or ""),
+                location="".join("/" + escape(t) for t in location),
+                property_path=prop,
+                section=section,
+            )
+        )
+
+    def _removed(self, path: str, method: str, op: dict, *, path_removed: bool) -> None:
+        family = "api-path-removed" if path_removed else "api-removed"
+        what = f"the path {path}" if path_removed else f"the endpoint {method.upper()} {path}"
+        location = ("paths", path) if path_removed else ("paths", path, method)
+        if not op.get("deprecated"):
+            self._add(
+                f"{family}-without-deprecation",
+                ERROR,
+                method,
+                path,
+                op,
+                f"Removed {what} without deprecating it first.",
+                location=location,
+            )
+            return
+        sunset_value = op.get("x-sunset")
+        if sunset_value is not None:
+            try:
+                sunset = parse_sunset(sunset_value)
+            except ValueError:
+                sunset = None
+            if sunset is not None and sunset > self.today:
+                self._add(
+                    f"{family}-before-sunset",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"Removed {what} before its sunset date {sunset.isoformat()}.",
+                    location=location,
+                )
+                return
+        self._add(
+            f"{family}-with-deprecation",
+            INFO,
+            method,
+            path,
+            op,
+            f"Removed the deprecated {what}.",
+            location=location,
+        )
+
+    # ------------------------------------------------------------------ operation level
+
+    def _operation(self, base: tuple, rev: tuple) -> None:
+        b_path, method, b_item, b_op = base
+        r_path, _, r_item, r_op = rev
+        ctx = (method, r_path, r_op)
+        self._lifecycle(ctx, b_op, r_op)
+        b_id, r_id = b_op.get("operationId"), r_op.get("operationId")
+        if b_id and r_id != b_id:
+            change = f"changed to {_q(r_id)}" if r_id else "was removed"
+            self._add(
+                "api-operation-id-removed",
+                RULES["api-operation-id-removed"],
+                method,
+                r_path,
+                r_op,
+                f"The operationId {_q(b_id)} {change}; generated clients lose the method.",
+                location=("paths", r_path, method, "operationId"),
+            )
+        elif r_id and not b_id:
+            self._add(
+                "api-operation-id-added",
+                INFO,
+                method,
+                r_path,
+                r_op,
+                f"Added the operationId {_q(r_id)}.",
+            )
+        self._parameters(ctx, b_path, b_item, b_op, r_item, r_op)
+        self._request_body(ctx, b_op, r_op)
+        self._responses(ctx, b_op, r_op)
+        self._security(ctx, b_op, r_op)
+
+    def _lifecycle(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
+        method, path, op = ctx
+        was, now = bool(b_op.get("deprecated")), bool(r_op.get("deprecated"))
+        location = ("paths", path, method, "deprecated")
+        if now and not was:
+            sunset_value = r_op.get("x-sunset")
+            sunset_text = f" with sunset {sunset_value}" if sunset_value is not None else ""
+            self._add(
+                "endpoint-deprecated",
+                INFO,
+                method,
+                path,
+                op,
+                f"Deprecated the endpoint{sunset_text}.",
+                location=location,
+            )
+            days = self.options.deprecation_days
+            if sunset_value is None:
+                if days > 0:
+                    self._add(
+                        "api-deprecated-sunset-missing",
+                        ERROR,
+                        method,
+                        path,
+                        op,
+                        f"Deprecated the endpoint without an x-sunset date (at least {days} days of notice are required).",
+                        location=location,
+                    )
+                return
+            try:
+                sunset = parse_sunset(sunset_value)
+            except ValueError:
+                self._add(
+                    "api-deprecated-sunset-parse",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"The x-sunset value {sunset_value!r} is not a date.",
+                    location=("paths", path, method, "x-sunset"),
+                )
+                return
+            left = (sunset - self.today).days
+            if left < days or left < 0:
+                self._add(
+                    "api-sunset-date-too-small",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"The sunset date {sunset.isoformat()} is {left} days away; at least {days} are required.",
+                    location=("paths", path, method, "x-sunset"),
+                )
+        elif was and not now:
+            self._add(
+                "endpoint-reactivated",
+                INFO,
+                method,
+                path,
+                op,
+                "The endpoint is no longer deprecated.",
+                location=location,
+            )
+
+    # ------------------------------------------------------------------ parameters
+
+    def _param_map(self, resolver: Resolver, path: str, item: dict, op: dict) -> dict[tuple, dict]:
+        names = path_parameter_names(path)
+        params: dict[tuple, dict] = {}
+        for source in (item.get("parameters") or [], op.get("parameters") or []):
+            for raw in source:
+                param = resolver.resolve(raw)
+                if not isinstance(param, dict) or "name" not in param:
+                    continue
+                where, name = str(param.get("in", "")), str(param["name"])
+                if where == "path":
+                    key = ("path", names.index(name) if name in names else name)
+                elif where == "header":
+                    key = ("header", name.lower())
+                else:
+                    key = (where, name)
+                params[key] = param
+        return params
+
+    @staticmethod
+    def _param_schema(param: dict) -> Any:
+        if "schema" in param:
+            return param["schema"]
+        content = param.get("content")
+        if isinstance(content, dict) and content:
+            media = next(iter(content.values()))
+            if isinstance(media, dict):
+                return media.get("schema")
+        return None
+
+    def _parameters(
+        self, ctx: tuple, b_path: str, b_item: dict, b_op: dict, r_item: dict, r_op: dict
+    ) -> None:
+        method, path, op = ctx
+        b_params = self._param_map(self.b_resolver, b_path, b_item, b_op)
+        r_params = self._param_map(self.r_resolver, path, r_item, r_op)
+        for key in sorted(b_params.keys() | r_params.keys(), key=str):
+            b, r = b_params.get(key), r_params.get(key)
+            param = r or b
+            label = f"{param.get('in')} parameter {_q(param['name'])}"
+            location = (
+                "paths",
+                path,
+                method,
+                "parameters",
+                str(param.get("in")),
+                str(param["name"]),
+            )
+            if r is None:
+                if b.get("deprecated"):
+                    rule, level = "request-parameter-removed-with-deprecation", INFO
+                else:
+                    rule, level = "request-parameter-removed", RULES["request-parameter-removed"]
+                self._add(
+                    rule,
+                    level,
+                    method,
+                    path,
+                    op,
+                    f"Removed the {label}.",
+                    location=location,
+                    section=REQUEST,
+                )
+                continue
+            if b is None:
+                if r.get("in") == "path":
+                    rule, level = "new-request-path-parameter", ERROR
+                elif r.get("required"):
+                    rule, level = "new-required-request-parameter", ERROR
+                else:
+                    rule, level = "new-optional-request-parameter", INFO
+                required = "required " if r.get("required") else ""
+                self._add(
+                    rule,
+                    level,
+                    method,
+                    path,
+                    op,
+                    f"Added the {required}{label}.",
+                    location=location,
+                    section=REQUEST,
+                )
+                continue
+            if r.get("required") and not b.get("required"):
+                self._add(
+                    "request-parameter-became-required",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"The {label} became required.",
+                    location=location,
+                    section=REQUEST,
+                )
+            elif b.get("required") and not r.get("required"):
+                self._add(
+                    "request-parameter-became-optional",
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    f"The {label} became optional.",
+                    location=location,
+                    section=REQUEST,
+                )
+            b_schema, r_schema = self._param_schema(b), self._param_schema(r)
+            if b_schema is not None and r_schema is not None:
+                subject = _Subject(REQUEST, "parameter", label, (*location, "schema"))
+                self._emit(ctx, subject, self._compare(b_schema, r_schema, REQUEST))
+
+    # ------------------------------------------------------------------ request body
+
+    def _request_body(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
+        method, path, op = ctx
+        b = self.b_resolver.resolve(b_op.get("requestBody")) if "requestBody" in b_op else None
+        r = self.r_resolver.resolve(r_op.get("requestBody")) if "requestBody" in r_op else None
+        location = ("paths", path, method, "requestBody")
+        if b is None and r is None:
+            return
+        if b is None:
+            if r.get("required"):
+                self._add(
+                    "request-body-added-required",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    "Added a required request body.",
+                    location=location,
+                    section=REQUEST,
+                )
+            else:
+                self._add(
+                    "request-body-added-optional",
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    "Added an optional request body.",
+                    location=location,
+                    section=REQUEST,
+                )
+            return
+        if r is None:
+            self._add(
+                "request-body-removed",
+                ERROR,
+                method,
+                path,
+                op,
+                "Removed the request body.",
+                location=location,
+                section=REQUEST,
+            )
+            return
+        if r.get("required") and not b.get("required"):
+            self._add(
+                "request-body-became-required",
+                ERROR,
+                method,
+                path,
+                op,
+                "The request body became required.",
+                location=location,
+                section=REQUEST,
+            )
+        elif b.get("required") and not r.get("required"):
+            self._add(
+                "request-body-became-optional",
+                INFO,
+                method,
+                path,
+                op,
+                "The request body became optional.",
+                location=location,
+                section=REQUEST,
+            )
+        b_content, r_content = b.get("content") or {}, r.get("content") or {}
+        for media in sorted(b_content.keys() | r_content.keys()):
+            mloc = (*location, "content", media)
+            if media not in r_content:
+                self._add(
+                    "request-body-media-type-removed",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"Removed the request media type {media}.",
+                    location=mloc,
+                    section=REQUEST,
+                )
+            elif media not in b_content:
+                self._add(
+                    "request-body-media-type-added",
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    f"Added the request media type {media}.",
+                    location=mloc,
+                    section=REQUEST,
+                )
+            else:
+                b_schema = (b_content[media] or {}).get("schema")
+                r_schema = (r_content[media] or {}).get("schema")
+                if b_schema is not None and r_schema is not None:
+                    subject = _Subject(
+                        REQUEST, "body", f"request body ({media})", (*mloc, "schema")
+                    )
+                    self._emit(ctx, subject, self._compare(b_schema, r_schema, REQUEST))
+
+    # ------------------------------------------------------------------ responses
+
+    def _responses(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
+        method, path, op = ctx
+        b_resps, r_resps = b_op.get("responses") or {}, r_op.get("responses") or {}
+        for status in sorted(b_resps.keys() | r_resps.keys(), key=str):
+            code = str(status)
+            success = code.startswith("2")
+            location = ("paths", path, method, "responses", code)
+            if status not in r_resps:
+                if success:
+                    self._add(
+                        "response-success-status-removed",
+                        ERROR,
+                        method,
+                        path,
+                        op,
+                        f"Removed the success response status {code}.",
+                        location=location,
+                        section=RESPONSE,
+                    )
+                else:
+                    self._add(
+                        "response-non-success-status-removed",
+                        INFO,
+                        method,
+                        path,
+                        op,
+                        f"Removed the response status {code}.",
+                        location=location,
+                        section=RESPONSE,
+                    )
+                continue
+            if status not in b_resps:
+                rule = (
+                    "response-success-status-added"
+                    if success
+                    else "response-non-success-status-added"
+                )
+                self._add(
+                    rule,
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    f"Added the response status {code}.",
+                    location=location,
+                    section=RESPONSE,
+                )
+                continue
+            b = self.b_resolver.resolve(b_resps[status]) or {}
+            r = self.r_resolver.resolve(r_resps[status]) or {}
+            self._response_headers(ctx, code, location, b, r)
+            b_content, r_content = b.get("content") or {}, r.get("content") or {}
+            for media in sorted(b_content.keys() | r_content.keys()):
+                mloc = (*location, "content", media)
+                if media not in r_content:
+                    self._add(
+                        "response-media-type-removed",
+                        ERROR,
+                        method,
+                        path,
+                        op,
+                        f"Removed the media type {media} from the {code} response.",
+                        location=mloc,
+                        section=RESPONSE,
+                    )
+                elif media not in b_content:
+                    self._add(
+                        "response-media-type-added",
+                        INFO,
+                        method,
+                        path,
+                        op,
+                        f"Added the media type {media} to the {code} response.",
+                        location=mloc,
+                        section=RESPONSE,
+                    )
+                else:
+                    b_schema = (b_content[media] or {}).get("schema")
+                    r_schema = (r_content[media] or {}).get("schema")
+                    if b_schema is not None and r_schema is not None:
+                        subject = _Subject(
+                            RESPONSE, "body", f"{code} response ({media})", (*mloc, "schema")
+                        )
+                        self._emit(ctx, subject, self._compare(b_schema, r_schema, RESPONSE))
+
+    def _response_headers(self, ctx: tuple, code: str, location: tuple, b: dict, r: dict) -> None:
+        method, path, op = ctx
+        b_headers = {str(k).lower(): (k, v) for k, v in (b.get("headers") or {}).items()}
+        r_headers = {str(k).lower(): (k, v) for k, v in (r.get("headers") or {}).items()}
+        b_headers.pop("content-type", None)
+        r_headers.pop("content-type", None)
+        for name in sorted(b_headers.keys() | r_headers.keys()):
+            original = (r_headers.get(name) or b_headers[name])[0]
+            hloc = (*location, "headers", original)
+            if name not in r_headers:
+                header = self.b_resolver.resolve(b_headers[name][1]) or {}
+                if header.get("required"):
+                    self._add(
+                        "required-response-header-removed",
+                        ERROR,
+                        method,
+                        path,
+                        op,
+                        f"Removed the required header {original} from the {code} response.",
+                        location=hloc,
+                        section=RESPONSE,
+                    )
+                else:
+                    self._add(
+                        "optional-response-header-removed",
+                        WARNING,
+                        method,
+                        path,
+                        op,
+                        f"Removed the optional header {original} from the {code} response.",
+                        location=hloc,
+                        section=RESPONSE,
+                    )
+                continue
+            if name not in b_headers:
+                self._add(
+                    "response-header-added",
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    f"Added the header {original} to the {code} response.",
+                    location=hloc,
+                    section=RESPONSE,
+                )
+                continue
+            bh = self.b_resolver.resolve(b_headers[name][1]) or {}
+            rh = self.r_resolver.resolve(r_headers[name][1]) or {}
+            if bh.get("required") and not rh.get("required"):
+                self._add(
+                    "response-header-became-optional",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"The header {original} of the {code} response became optional.",
+                    location=hloc,
+                    section=RESPONSE,
+                )
+            if "schema" in bh and "schema" in rh:
+                subject = _Subject(
+                    RESPONSE,
+                    "header",
+                    f"header {original} of the {code} response",
+                    (*hloc, "schema"),
+                )
+                self._emit(ctx, subject, self._compare(bh["schema"], rh["schema"], RESPONSE))
+
+    # ------------------------------------------------------------------ security
+
+    def _security(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
+        method, path, op = ctx
+        b_reqs = self._requirements(self.base, b_op)
+        r_reqs = self._requirements(self.rev, r_op)
+        if b_reqs == r_reqs:
+            return
+        location = ("paths", path, method, "security")
+
+        def names(req: dict) -> str:
+            return (
+                " + ".join(
+                    f"{s}[{', '.join(sorted(scopes))}]" if scopes else s
+                    for s, scopes in sorted(req.items())
+                )
+                or "none"
+            )
+
+        b_public = not b_reqs or any(not req for req in b_reqs)
+        r_public = not r_reqs or any(not req for req in r_reqs)
+        if b_public:
+            if not r_public:
+                alternatives = " or ".join(names(req) for req in r_reqs)
+                self._add(
+                    "api-security-added",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"The public endpoint now requires credentials: {alternatives}.",
+                    location=location,
+                )
+            return
+        if r_public:
+            self._add(
+                "api-security-removed",
+                INFO,
+                method,
+                path,
+                op,
+                "The endpoint no longer requires credentials.",
+                location=location,
+            )
+            return
+        reported: set[frozenset[str]] = set()
+        for req in b_reqs:
+            if any(self._satisfies(req, alt) for alt in r_reqs):
+                continue
+            same = [alt for alt in r_reqs if alt.keys() == req.keys()]
+            if same:
+                alt = same[0]
+                for scheme in sorted(alt):
+                    added = alt[scheme] - req[scheme]
+                    if added:
+                        self._add(
+                            "api-security-scope-added",
+                            ERROR,
+                            method,
+                            path,
+                            op,
+                            f"The security scheme {scheme} now also requires the scope(s) {', '.join(sorted(added))}; tokens that worked before are refused.",
+                            location=location,
+                        )
+                reported.add(frozenset(alt))
+                continue
+            wider = [alt for alt in r_reqs if alt.keys() > req.keys()]
+            if wider:
+                extra = sorted(wider[0].keys() - req.keys())
+                self._add(
+                    "api-security-added",
+                    ERROR,
+                    method,
+                    path,
+                    op,
+                    f"Credentials {names(req)} no longer suffice: {', '.join(extra)} is now also required.",
+                    location=location,
+                )
+                reported.add(frozenset(wider[0]))
+                continue
+            self._add(
+                "api-security-removed",
+                ERROR,
+                method,
+                path,
+                op,
+                f"The security requirement {names(req)} is no longer accepted.",
+                location=location,
+            )
+        for alt in r_reqs:
+            if frozenset(alt) in reported:
+                continue
+            if not any(alt.keys() == req.keys() for req in b_reqs):
+                self._add(
+                    "api-security-added",
+                    INFO,
+                    method,
+                    path,
+                    op,
+                    f"Added the alternative security requirement {names(alt)}.",
+                    location=location,
+                )
+            else:
+                for req in b_reqs:
+                    if req.keys() == alt.keys():
+                        for scheme in sorted(req):
+                            if req[scheme] - alt[scheme]:
+                                self._add(
+                                    "api-security-scope-removed",
+                                    INFO,
+                                    method,
+                                    path,
+                                    op,
+                                    f"The security scheme {scheme} no longer requires {', '.join(sorted(req[scheme] - alt[scheme]))}.",
+                                    location=location,
+                                )
+
+    @staticmethod
+    def _requirements(doc: dict, op: dict) -> list[dict[str, frozenset[str]]]:
+        raw = op["security"] if "security" in op else doc.get("security")
+        result = []
+        for req in raw or []:
+            if isinstance(req, dict):
+                result.append({str(k): frozenset(v or ()) for k, v in req.items()})
+        return result
+
+    @staticmethod
+    def _satisfies(old: dict, new: dict) -> bool:
+        """Credentials meeting `old` also meet `new`."""
+        return all(scheme in old and scopes <= old[scheme] for scheme, scopes in new.items())
+
+    # ------------------------------------------------------------------ schemas
+
+    def _emit(self, ctx: tuple, subject: _Subject, changes: tuple[Change, ...]) -> None:
+        method, path, op = ctx
+        for kind, level, ptr, sentence in changes:
+            nested = bool(ptr)
+            rule = kind[1:] if kind.startswith("!") else self._rule(subject, kind, nested)
+            prop = _property_path(ptr)
+            if subject.kind == "body" and nested:
+                where = f"{subject.section} property {_q(prop)} in the {subject.where}"
+            elif nested:
+                where = f"property {_q(prop)} of the {subject.where}"
+            else:
+                where = subject.where
+            self._add(
+                rule,
+                level,
+                method,
+                path,
+                op,
+                f"{where[0].upper()}{where[1:]}: {sentence}.",
+                location=subject.pointer + ptr,
+                prop=prop,
+                section=subject.section,
+            )
+
+    @staticmethod
+    def _rule(subject: _Subject, kind: str, nested: bool) -> str:
+        if subject.kind == "parameter":
+            chain = (
+                ("request-parameter-property", "request-parameter", "request-property")
+                if nested
+                else ("request-parameter", "request-property")
+            )
+        elif subject.kind == "header":
+            chain = ("response-header", "response-property")
+        else:
+            order = ("property", "body") if nested else ("body", "property")
+            chain = tuple(f"{subject.section}-{o}" for o in order)
+        for prefix in chain:
+            rule = f"{prefix}-{kind}"
+            if rule in RULES:
+                return rule
+        return f"{chain[0]}-{kind}"
+
+    def _compare(self, b_raw: Any, r_raw: Any, direction: str) -> tuple[Change, ...]:
+        b_node, r_node = self.b_resolver.resolve(b_raw), self.r_resolver.resolve(r_raw)
+        key = (id(b_node), id(r_node), direction)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        if key in self._open:  # a cycle: this pair is being compared further up
+            self._open[key] += 1
+            self._pending += 1
+            return ()
+        self._open[key] = 0
+        pending = self._pending
+        try:
+            result = tuple(
+                self._compare_schemas(
+                    self.b_schemas.get(b_node), self.r_schemas.get(r_node), direction
+                )
+            )
+        finally:
+            self._pending -= self._open.pop(key)
+        # A result cut short by a cycle back to an outer pair is only valid on this path; a cut
+        # back to this very pair is complete (its changes are reported here, once).
+        if self._pending == pending:
+            self._memo[key] = result
+        return result
+
+    def _compare_schemas(self, b: Schema, r: Schema, direction: str):
+        if b is r:
+            return
+        req = direction == REQUEST
+        # --- type and format
+        if b.types != r.types:
+            before, after = describe_type(b), describe_type(r)
+            text = f"type changed from {_q(before)} to {_q(after)}"
+            widened = _types_cover(r.types, b.types) if r.types else True
+            narrowed = _types_cover(b.types, r.types) if b.types else True
+            if req:
+                if widened:
+                    yield ("type-generalized", INFO, (), text)
+                else:
+                    yield ("type-changed", ERROR, (), text)
+            elif narrowed:
+                yield ("type-specialized", INFO, (), text)
+            elif widened:
+                yield ("type-generalized", ERROR, (), text)
+            else:
+                yield ("type-changed", ERROR, (), text)
+        elif b.format != r.format:
+            relation = _format_relation(b.format, r.format)
+            text = f"format changed from {_q(b.format or 'none')} to {_q(r.format or 'none')}"
+            if req and relation in ("narrower", "different"):
+                yield ("format-changed", ERROR, (), text + " (fewer values are accepted)")
+            elif not req and relation in ("wider", "different"):
+                yield (
+                    "format-changed",
+                    WARNING,
+                    (),
+                    text + " (values outside the old range may be returned)",
+                )
+        # --- nullability
+        if b.nullable != r.nullable:
+            if r.nullable:
+                yield ("became-nullable", INFO if req else ERROR, (), "became nullable")
+            else:
+                yield ("became-not-nullable", ERROR if req else INFO, (), "became not nullable")
+        # --- enum and const
+        if b.enum is not None and r.enum is not None:
+            for value in sorted(b.enum.keys() - r.enum.keys()):
+                yield (
+                    "enum-value-removed",
+                    ERROR if req else INFO,
+                    (),
+                    f"enum value {value} removed",
+                )
+            for value in sorted(r.enum.keys() - b.enum.keys()):
+                if req:
+                    yield ("enum-value-added", INFO, (), f"enum value {value} added")
+                else:
+                    yield (
+                        "enum-value-added",
+                        WARNING,
+                        (),
+                        f"enum value {value} added; clients may not handle it",
+                    )
+        elif r.enum is not None and req:
+            yield (
+                "became-enum",
+                ERROR,
+                (),
+                "now restricted to the values " + ", ".join(sorted(r.enum)),
+            )
+        if b.const != r.const:
+            if not b.has_const:
+                if req:
+                    yield ("const-added", ERROR, (), f"now restricted to the constant {r.const}")
+            elif not r.has_const:
+                if not req:
+                    yield ("const-removed", ERROR, (), f"no longer always {b.const}")
+            else:
+                yield ("const-changed", ERROR, (), f"constant changed from {b.const} to {r.const}")
+        # --- bounds
+        yield from self._bounds(b, r, req)
+        # --- object properties
+        if b.properties or r.properties:
+            yield from self._properties(b, r, direction)
+        if b.items is not None and r.items is not None:
+            for kind, level, ptr, text in self._compare(b.items, r.items, direction):
+                yield (kind, level, ("items", *ptr), text)
+        if b.additional is not None and r.additional is not None:
+            for kind, level, ptr, text in self._compare(b.additional, r.additional, direction):
+                yield (kind, level, ("additionalProperties", *ptr), text)
+        # --- oneOf / anyOf
+        for keyword, label in (("oneOf", "one-of"), ("anyOf", "any-of")):
+            b_alts, r_alts = (
+                dict(b.alternatives.get(keyword, ())),
+                dict(r.alternatives.get(keyword, ())),
+            )
+            if not b_alts and not r_alts:
+                continue
+            for name in sorted(b_alts.keys() - r_alts.keys()):
+                yield (
+                    f"{label}-removed",
+                    ERROR if req else INFO,
+                    (),
+                    f"{keyword} alternative {_q(name)} removed",
+                )
+            for name in sorted(r_alts.keys() - b_alts.keys()):
+                yield (
+                    f"{label}-added",
+                    INFO if req else ERROR,
+                    (),
+                    f"{keyword} alternative {_q(name)} added",
+                )
+            for name in sorted(b_alts.keys() & r_alts.keys()):
+                for kind, level, ptr, text in self._compare(b_alts[name], r_alts[name], direction):
+                    yield (kind, level, (keyword, name, *ptr), text)
+
+    @staticmethod
+    def _bounds(b: Schema, r: Schema, req: bool):
+        # Strings
+        if b.max_length != r.max_length:
+            if req:
+                if b.max_length is None:
+                    yield ("max-length-set", WARNING, (), f"maxLength set to {r.max_length}")
+                elif r.max_length is not None and r.max_length < b.max_length:
+                    yield (
+                        "max-length-decreased",
+                        ERROR,
+                        (),
+                        f"maxLength decreased from {b.max_length} to {r.max_length}",
+                    )
+            elif r.max_length is None:
+                yield ("max-length-unset", ERROR, (), f"maxLength {b.max_length} removed")
+            elif b.max_length is not None and r.max_length > b.max_length:
+                yield (
+                    "max-length-increased",
+                    ERROR,
+                    (),
+                    f"maxLength increased from {b.max_length} to {r.max_length}",
+                )
+        if b.min_length != r.min_length:
+            if req and r.min_length > b.min_length:
+                yield (
+                    "min-length-increased",
+                    ERROR,
+                    (),
+                    f"minLength increased from {b.min_length} to {r.min_length}",
+                )
+            elif not req and r.min_length < b.min_length:
+                yield (
+                    "min-length-decreased",
+                    ERROR,
+                    (),
+                    f"minLength decreased from {b.min_length} to {r.min_length}",
+                )
+        # Numbers: bounds are (value, exclusive); a higher lower bound is stricter.
+        if b.lower != r.lower:
+            if req:
+                if b.lower is None:
+                    yield ("min-set", WARNING, (), f"minimum set to {r.lower[0]}")
+                elif r.lower is not None and r.lower > b.lower:
+                    yield (
+                        "min-increased",
+                        ERROR,
+                        (),
+                        f"minimum increased from {b.lower[0]} to {r.lower[0]}",
+                    )
+            elif b.lower is not None and (r.lower is None or r.lower < b.lower):
+                after = r.lower[0] if r.lower else "none"
+                yield (
+                    "min-decreased",
+                    ERROR,
+                    (),
+                    f"minimum decreased from {b.lower[0]} to {after}",
+                )
+        if b.upper != r.upper:
+
+            def tight(bound):  # an exclusive upper bound is stricter than an inclusive one
+                return (bound[0], not bound[1])
+
+            if req:
+                if b.upper is None:
+                    yield ("max-set", WARNING, (), f"maximum set to {r.upper[0]}")
+                elif r.upper is not None and tight(r.upper) < tight(b.upper):
+                    yield (
+                        "max-decreased",
+                        ERROR,
+                        (),
+                        f"maximum decreased from {b.upper[0]} to {r.upper[0]}",
+                    )
+            elif b.upper is not None and (r.upper is None or tight(r.upper) > tight(b.upper)):
+                after = r.upper[0] if r.upper else "none"
+                yield (
+                    "max-increased",
+                    ERROR,
+                    (),
+                    f"maximum increased from {b.upper[0]} to {after}",
+                )
+        # Arrays
+        if b.max_items != r.max_items:
+            if req:
+                if b.max_items is None:
+                    yield ("max-items-set", WARNING, (), f"maxItems set to {r.max_items}")
+                elif r.max_items is not None and r.max_items < b.max_items:
+                    yield (
+                        "max-items-decreased",
+                        ERROR,
+                        (),
+                        f"maxItems decreased from {b.max_items} to {r.max_items}",
+                    )
+            elif b.max_items is not None and (r.max_items is None or r.max_items > b.max_items):
+                yield (
+                    "max-items-increased",
+                    ERROR,
+                    (),
+                    f"maxItems increased from {b.max_items} to {r.max_items or 'unbounded'}",
+                )
+        if b.min_items != r.min_items:
+            if req and r.min_items > b.min_items:
+                yield (
+                    "min-items-increased",
+                    ERROR,
+                    (),
+                    f"minItems increased from {b.min_items} to {r.min_items}",
+                )
+            elif not req and r.min_items < b.min_items:
+                yield (
+                    "min-items-decreased",
+                    ERROR,
+                    (),
+                    f"minItems decreased from {b.min_items} to {r.min_items}",
+                )
+        # Patterns
+        if b.pattern != r.pattern:
+            if b.pattern is None:
+                yield (
+                    "pattern-added",
+                    ERROR if req else INFO,
+                    (),
+                    f"pattern {_q(r.pattern)} added",
+                )
+            elif r.pattern is None:
+                yield ("pattern-removed", INFO, (), f"pattern {_q(b.pattern)} removed")
+            else:
+                yield (
+                    "pattern-changed",
+                    WARNING if req else INFO,
+                    (),
+                    f"pattern changed from {_q(b.pattern)} to {_q(r.pattern)}",
+                )
+
+    def _properties(self, b: Schema, r: Schema, direction: str):
+        req = direction == REQUEST
+        for name in sorted(b.properties.keys() | r.properties.keys()):
+            ptr = ("properties", name)
+            in_b, in_r = name in b.properties, name in r.properties
+            if in_b and not in_r:
+                old = self.b_schemas.get(b.properties[name])
+                if req:
+                    if not old.read_only:
+                        yield ("!request-property-removed", WARNING, ptr, "removed")
+                elif not old.write_only:
+                    if name in b.required:
+                        yield (
+                            "!response-required-property-removed",
+                            ERROR,
+                            ptr,
+                            "required property removed",
+                        )
+                    else:
+                        yield (
+                            "!response-optional-property-removed",
+                            WARNING,
+                            ptr,
+                            "optional property removed",
+                        )
+                continue
+            if in_r and not in_b:
+                new = self.r_schemas.get(r.properties[name])
+                required = name in r.required
+                if req:
+                    if new.read_only:
+                        continue
+                    if required:
+                        yield (
+                            "!new-required-request-property",
+                            ERROR,
+                            ptr,
+                            "new required property",
+                        )
+                    else:
+                        yield ("!new-optional-request-property", INFO, ptr, "new optional property")
+                elif not new.write_only:
+                    if required:
+                        yield (
+                            "!response-required-property-added",
+                            INFO,
+                            ptr,
+                            "new required property",
+                        )
+                    else:
+                        yield (
+                            "!response-optional-property-added",
+                            INFO,
+                            ptr,
+                            "new optional property",
+                        )
+                continue
+            was_required, now_required = name in b.required, name in r.required
+            if was_required != now_required:
+                if req:
+                    if now_required and not self.r_schemas.get(r.properties[name]).read_only:
+                        yield ("!request-property-became-required", ERROR, ptr, "became required")
+                    elif was_required:
+                        yield ("!request-property-became-optional", INFO, ptr, "became optional")
+                elif not self.r_schemas.get(r.properties[name]).write_only:
+                    if was_required:
+                        yield ("!response-property-became-optional", ERROR, ptr, "became optional")
+                    else:
+                        yield ("!response-property-became-required", INFO, ptr, "became required")
+            for kind, level, sub, text in self._compare(
+                b.properties[name], r.properties[name], direction
+            ):
+                yield (kind, level, (*ptr, *sub), text)
