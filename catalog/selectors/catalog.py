@@ -1,0 +1,573 @@
+"""Reads of the catalog core: lists, search, facets, the layered view and impact analysis.
+
+Public interface (used by the API, the pages, the deprecation workflow and notifications):
+
+- ``service_list(*, filters) -> QuerySet[Service]`` — filtered (``catalog.filters.ServiceFilterSet``),
+  ordered (by rank when searching, else by name), owner/system joined, tags prefetched.
+- ``service_facets(*, filters) -> CatalogFacets`` — counts per layer, tier, lifecycle, team and tag.
+- ``impact_for_api_version(*, api_version) -> Impact`` / ``impact_for_api(*, api) -> Impact`` /
+  ``impact_for_service(*, service) -> Impact`` — direct and transitive consumers, each with its
+  depth and one shortest path (``ImpactedService.path``: service slugs from the provider to it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from catalog.models import Api, ApiVersion, Dependency, Membership, Service, Tag, Team
+from portal.api.exceptions import DomainError
+
+# --- search -----------------------------------------------------------------------------------
+
+#: The full-text configuration and the indexed expression. It must stay byte-for-byte identical
+#: to the expression of the GIN index created by migration ``catalog_service_search`` so that
+#: PostgreSQL uses the index.
+SEARCH_CONFIG = "simple"
+SEARCH_VECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, "
+    "COALESCE(name, '') || ' ' || COALESCE(slug, '') || ' ' || COALESCE(description, ''))"
+)
+#: Only this many matches are ranked; the rest of a very broad search is not shown.
+SEARCH_CANDIDATE_CAP = 1000
+
+_TOKEN = re.compile(r"[\w]+", re.UNICODE)
+
+
+def search_tsquery(*, query: str) -> str:
+    """A safe prefix ``to_tsquery`` text for ``query`` (``"pay gate"`` → ``"pay:* & gate:*"``)."""
+    tokens = [t.lower() for t in _TOKEN.findall(query or "")][:8]
+    return " & ".join(f"{t}:*" for t in tokens)
+
+
+def service_search(*, queryset: QuerySet, query: str) -> QuerySet:
+    """Narrow ``queryset`` to services matching ``query``.
+
+    PostgreSQL: full-text search over name, slug and description with the GIN index, plus an exact
+    tag match; at most ``SEARCH_CANDIDATE_CAP`` candidates are taken and annotated with
+    ``search_rank`` (ordered by it). SQLite: ``icontains`` over name, slug, description and tags.
+    """
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    tag_match = Exists(
+        Service.tags.through.objects.filter(
+            service_id=OuterRef("pk"), tag__slug__iexact=query[:100]
+        )
+    )
+    if connection.vendor == "postgresql":
+        tsquery = search_tsquery(query=query)
+        if not tsquery:
+            return queryset.filter(tag_match)
+        table = Service._meta.db_table
+        through = Service.tags.through._meta.db_table
+        tag_table = Tag._meta.db_table
+        candidates = RawSQL(
+            f"SELECT id FROM {table} WHERE {SEARCH_VECTOR_SQL} @@ to_tsquery('simple', %s) "
+            f"UNION SELECT st.service_id FROM {through} st JOIN {tag_table} tg "
+            "ON tg.id = st.tag_id WHERE tg.slug = %s LIMIT %s",
+            [tsquery, query.lower()[:100], SEARCH_CANDIDATE_CAP],
+        )
+        rank_sql = SEARCH_VECTOR_SQL.replace("COALESCE(", "COALESCE(" + f'"{table}".')
+        rank = RawSQL(f"ts_rank({rank_sql}, to_tsquery('simple', %s))", [tsquery])
+        return (
+            queryset.filter(pk__in=candidates)
+            .annotate(search_rank=rank)
+            .order_by("-search_rank", "name")
+        )
+    tags = Service.tags.through.objects.filter(
+        service_id=OuterRef("pk"), tag__slug__icontains=query
+    )
+    return queryset.filter(
+        Q(name__icontains=query)
+        | Q(slug__icontains=query)
+        | Q(description__icontains=query)
+        | Exists(tags)
+    )
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def _filterset(filterset_class, *, filters: Mapping | None, queryset: QuerySet):
+    fs = filterset_class(data=filters or {}, queryset=queryset)
+    if not fs.is_valid():
+        errors = {k: [str(m) for m in v] for k, v in fs.errors.items()}
+        raise DomainError("Invalid filters.", rule="filters-invalid", errors=errors)
+    return fs.qs
+
+
+def service_list(*, filters: Mapping | None = None) -> QuerySet[Service]:
+    """Services matching ``filters`` (the ``ServiceFilterSet`` parameters).
+
+    Raises ``DomainError`` (400) when a filter value is invalid. Constant number of queries for a
+    page of any size: owner and system are joined, tags are prefetched (one query).
+    """
+    from catalog.filters import ServiceFilterSet
+
+    base = Service.objects.select_related("owner", "system").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("slug"))
+    )
+    qs = _filterset(ServiceFilterSet, filters=filters, queryset=base)
+    if not qs.query.order_by:
+        qs = qs.order_by("name", "id")
+    return qs
+
+
+def team_list(*, filters: Mapping | None = None) -> QuerySet[Team]:
+    from catalog.filters import TeamFilterSet
+
+    base = Team.objects.annotate(
+        service_count=_subquery_count(Service, "owner_id"),
+    ).order_by("name", "id")
+    return _filterset(TeamFilterSet, filters=filters, queryset=base).distinct()
+
+
+def api_list(*, filters: Mapping | None = None) -> QuerySet[Api]:
+    from catalog.filters import ApiFilterSet
+
+    base = Api.objects.select_related("provider", "provider__owner", "policy").order_by(
+        "name", "id"
+    )
+    return _filterset(ApiFilterSet, filters=filters, queryset=base)
+
+
+def api_version_list(*, filters: Mapping | None = None) -> QuerySet[ApiVersion]:
+    from catalog.filters import ApiVersionFilterSet
+
+    base = ApiVersion.objects.select_related("api", "api__provider").annotate(
+        consumer_count=_subquery_count(Dependency, "api_version_id"),
+    )
+    qs = _filterset(ApiVersionFilterSet, filters=filters, queryset=base)
+    if not qs.query.order_by:
+        qs = qs.order_by("api__name", "-major", "-minor", "-patch", "prerelease", "id")
+    return qs
+
+
+def dependency_list(*, filters: Mapping | None = None) -> QuerySet[Dependency]:
+    from catalog.filters import DependencyFilterSet
+
+    base = Dependency.objects.select_related(
+        "consumer", "consumer__owner", "provider", "api_version", "api_version__api"
+    ).prefetch_related("operations")
+    qs = _filterset(DependencyFilterSet, filters=filters, queryset=base)
+    if not qs.query.order_by:
+        qs = qs.order_by("id")
+    return qs
+
+
+def _subquery_count(model, fk: str):
+    """``COUNT(*)`` of ``model`` rows pointing at the outer row, as a subquery (no GROUP BY)."""
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    sub = (
+        model.objects.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
+# --- service page helpers -------------------------------------------------------------------
+
+
+def service_get(*, slug: str) -> Service:
+    """The service with ``slug`` (owner/system joined, tags prefetched); raises Service.DoesNotExist."""
+    return (
+        Service.objects.select_related("owner", "system", "system__domain")
+        .prefetch_related("tags")
+        .get(slug=slug)
+    )
+
+
+def service_consumers(*, service: Service) -> QuerySet[Dependency]:
+    """Dependencies on any API of ``service`` (who consumes it), consumer and version joined."""
+    return (
+        Dependency.objects.filter(provider=service)
+        .select_related("consumer", "consumer__owner", "api_version", "api_version__api")
+        .order_by("consumer__name", "api_version__api__name", "api_version_id")
+    )
+
+
+def service_dependencies(*, service: Service) -> QuerySet[Dependency]:
+    """What ``service`` consumes, provider and version joined."""
+    return (
+        Dependency.objects.filter(consumer=service)
+        .select_related("provider", "provider__owner", "api_version", "api_version__api")
+        .order_by("provider__name", "api_version__api__name", "api_version_id")
+    )
+
+
+def service_apis(*, service: Service) -> QuerySet[Api]:
+    """APIs of ``service`` with their versions prefetched (newest first)."""
+    versions = ApiVersion.objects.annotate(
+        consumer_count=_subquery_count(Dependency, "api_version_id")
+    ).order_by("-major", "-minor", "-patch", "prerelease")
+    return (
+        Api.objects.filter(provider=service)
+        .prefetch_related(Prefetch("versions", queryset=versions))
+        .order_by("name")
+    )
+
+
+def team_members(*, team: Team) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(team=team)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+
+
+def team_consumes(*, team: Team) -> QuerySet[Dependency]:
+    """Dependencies declared by the services of ``team``."""
+    return (
+        Dependency.objects.filter(consumer__owner=team)
+        .select_related(
+            "consumer", "provider", "provider__owner", "api_version", "api_version__api"
+        )
+        .order_by("consumer__name", "provider__name", "api_version_id")
+    )
+
+
+# --- facets and the layered view -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogFacets:
+    """Counts for the catalog home. Each facet counts services matching every *other* filter, so
+    choosing a layer still shows how many services the other layers have."""
+
+    total: int
+    layer: list[FacetValue]
+    tier: list[FacetValue]
+    lifecycle: list[FacetValue]
+    team: list[FacetValue]
+    tag: list[FacetValue]
+
+
+def _selected(filters: Mapping, key: str) -> set[str]:
+    if hasattr(filters, "getlist"):
+        raw = filters.getlist(key)
+    else:
+        value = filters.get(key)
+        raw = value if isinstance(value, list | tuple) else ([value] if value else [])
+    out: set[str] = set()
+    for item in raw:
+        out.update(p.strip() for p in str(item).split(",") if p.strip())
+    return out
+
+
+def _without(filters: Mapping, key: str) -> dict:
+    data: dict = {}
+    for k in filters:
+        if k in (key, "page", "page_size"):
+            continue
+        data[k] = filters.getlist(k) if hasattr(filters, "getlist") else filters[k]
+    return data
+
+
+def service_facets(*, filters: Mapping | None = None, top: int = 20) -> CatalogFacets:
+    """Facet counts (layer, tier, lifecycle, team, tag) for the catalog home; 6 queries.
+
+    Team and tag facets show the ``top`` values by count, plus any selected value.
+    """
+    from catalog.filters import ServiceFilterSet
+
+    filters = filters or {}
+
+    def base(key: str) -> QuerySet:
+        return _filterset(
+            ServiceFilterSet, filters=_without(filters, key), queryset=Service.objects.all()
+        ).order_by()
+
+    total = _filterset(
+        ServiceFilterSet, filters=_without(filters, "ordering"), queryset=Service.objects.all()
+    ).count()
+
+    def simple(key: str, choices) -> list[FacetValue]:
+        chosen = _selected(filters, key)
+        counts = {
+            str(row[key]): row["n"]
+            for row in base(key).values(key).annotate(n=Count("id")).order_by()
+        }
+        return [
+            FacetValue(str(value), str(label), counts.get(str(value), 0), str(value) in chosen)
+            for value, label in choices
+        ]
+
+    layer = simple("layer", Service.Layer.choices)
+    tier = simple("tier", Service.Tier.choices)
+    lifecycle = simple("lifecycle", Service.Lifecycle.choices)
+
+    chosen_teams = _selected(filters, "owner")
+    team_rows = list(
+        base("owner")
+        .values("owner__slug", "owner__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "owner__name")[:top]
+    )
+    team = [
+        FacetValue(r["owner__slug"], r["owner__name"], r["n"], r["owner__slug"] in chosen_teams)
+        for r in team_rows
+    ]
+
+    chosen_tags = _selected(filters, "tag")
+    through = Service.tags.through
+    tag_rows = list(
+        through.objects.filter(service_id__in=base("tag").values("id"))
+        .values("tag__slug")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag__slug")[:top]
+    )
+    tag = [
+        FacetValue(r["tag__slug"], r["tag__slug"], r["n"], r["tag__slug"] in chosen_tags)
+        for r in tag_rows
+    ]
+    return CatalogFacets(
+        total=total, layer=layer, tier=tier, lifecycle=lifecycle, team=team, tag=tag
+    )
+
+
+@dataclass(frozen=True)
+class LayerFlow:
+    """``count`` dependencies where a service of ``consumer_layer`` consumes ``provider_layer``."""
+
+    consumer_layer: str
+    provider_layer: str
+    count: int
+
+
+@dataclass(frozen=True)
+class LayeredView:
+    layers: list[tuple[str, str, int]]  # (value, label, service count)
+    flows: list[LayerFlow]
+
+
+def platform_layers() -> LayeredView:
+    """Service counts per layer and dependency counts between layers (2 queries)."""
+    counts = {
+        r["layer"]: r["n"]
+        for r in Service.objects.values("layer").annotate(n=Count("id")).order_by()
+    }
+    layers = [(v, str(label), counts.get(v, 0)) for v, label in Service.Layer.choices]
+    rows = (
+        Dependency.objects.values("consumer__layer", "provider__layer")
+        .annotate(n=Count("id"))
+        .order_by("consumer__layer", "provider__layer")
+    )
+    flows = [LayerFlow(r["consumer__layer"], r["provider__layer"], r["n"]) for r in rows]
+    return LayeredView(layers=layers, flows=flows)
+
+
+# --- impact analysis ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImpactedService:
+    """A service affected by a change, ``depth`` hops away (1 = direct consumer).
+
+    ``path`` is one shortest chain of service slugs from the changed provider to this service
+    (``[provider, ..., this]``); ``path_names`` the same chain by name.
+    """
+
+    service_id: int
+    slug: str
+    name: str
+    team_id: int
+    team_slug: str
+    team_name: str
+    depth: int
+    path: list[str] = field(default_factory=list)
+    path_names: list[str] = field(default_factory=list)
+
+    @property
+    def relation(self) -> str:
+        return "direct" if self.depth == 1 else "transitive"
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Who is affected when the subject (an API version, an API or a whole service) changes."""
+
+    subject: str  # "api_version" | "api" | "service"
+    provider_id: int
+    provider_slug: str
+    direct: list[ImpactedService]
+    transitive: list[ImpactedService]
+
+    @property
+    def all(self) -> list[ImpactedService]:
+        return [*self.direct, *self.transitive]
+
+    @property
+    def max_depth(self) -> int:
+        return max((s.depth for s in self.all), default=0)
+
+    def team_ids(self) -> set[int]:
+        return {s.team_id for s in self.all}
+
+
+def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list) -> Impact:
+    """Run the one recursive query and turn its rows into an ``Impact``.
+
+    The query computes *reachability* only, with a plain ``UNION`` (which de-duplicates, so
+    cycles terminate without tracking paths). It returns, in one result set, the seed consumers
+    (``kind='s'``), every edge leaving a reachable service (``kind='e'``) and the reachable
+    services' names (``kind='n'``). Depth and one shortest path per service are then found by a
+    breadth-first walk in Python over that subgraph, O(edges).
+    The changed provider itself is never part of the result (nor walked through).
+    """
+    dep = Dependency._meta.db_table
+    svc = Service._meta.db_table
+    team = Team._meta.db_table
+    sql = f"""
+        WITH RECURSIVE
+        seeds(id) AS ({seed_sql}),
+        reach(id) AS (
+            SELECT id FROM seeds
+            UNION
+            SELECT d.consumer_id FROM {dep} d JOIN reach r ON d.provider_id = r.id
+            WHERE d.consumer_id <> %s
+        )
+        SELECT 'n', s.id, s.owner_id, s.slug, s.name, t.slug, t.name
+            FROM reach r JOIN {svc} s ON s.id = r.id JOIN {team} t ON t.id = s.owner_id
+        UNION ALL
+        SELECT DISTINCT 'e', d.provider_id, d.consumer_id, NULL, NULL, NULL, NULL
+            FROM {dep} d WHERE d.provider_id IN (SELECT id FROM reach) AND d.consumer_id <> %s
+        UNION ALL
+        SELECT 's', id, NULL, NULL, NULL, NULL, NULL FROM seeds
+    """
+    params = [*seed_params, provider.pk, provider.pk]
+    seeds: list[int] = []
+    adjacency: dict[int, list[int]] = {}
+    info: dict[int, tuple] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, a, b, slug, name, team_slug, team_name in cursor.fetchall():
+            if kind == "s":
+                seeds.append(a)
+            elif kind == "e":
+                adjacency.setdefault(a, []).append(b)
+            else:
+                info[a] = (b, slug, name, team_slug, team_name)
+
+    # Breadth-first from the seeds: depth 1 = direct consumers; parents give one shortest path.
+    # Neighbours are visited in slug order so the chosen path is deterministic.
+    def order(ids: Iterable[int]) -> list[int]:
+        return sorted(set(ids), key=lambda i: (info[i][1] if i in info else "", i))
+
+    depth: dict[int, int] = {}
+    parent: dict[int, int | None] = {}
+    queue: deque[int] = deque()
+    for sid in order(seeds):
+        depth[sid] = 1
+        parent[sid] = None
+        queue.append(sid)
+    while queue:
+        current = queue.popleft()
+        for nxt in order(adjacency.get(current, ())):
+            if nxt not in depth:
+                depth[nxt] = depth[current] + 1
+                parent[nxt] = current
+                queue.append(nxt)
+
+    def chain(sid: int) -> list[int]:
+        out = [sid]
+        while parent[out[-1]] is not None:
+            out.append(parent[out[-1]])
+        return out[::-1]
+
+    direct: list[ImpactedService] = []
+    transitive: list[ImpactedService] = []
+    for sid in sorted(depth, key=lambda i: (depth[i], info[i][2].lower(), i)):
+        owner_id, slug, name, team_slug, team_name = info[sid]
+        ids = chain(sid)
+        item = ImpactedService(
+            service_id=sid,
+            slug=slug,
+            name=name,
+            team_id=owner_id,
+            team_slug=team_slug,
+            team_name=team_name,
+            depth=depth[sid],
+            path=[provider.slug, *(info[i][1] for i in ids)],
+            path_names=[provider.name, *(info[i][2] for i in ids)],
+        )
+        (direct if item.depth == 1 else transitive).append(item)
+    return Impact(
+        subject=subject,
+        provider_id=provider.pk,
+        provider_slug=provider.slug,
+        direct=direct,
+        transitive=transitive,
+    )
+
+
+def impact_for_api_version(*, api_version: ApiVersion) -> Impact:
+    """Consumers of ``api_version`` (depth 1) and everyone consuming, at any depth, an API of an
+    affected service. One recursive SQL query; cycles are fine."""
+    provider = api_version.api.provider
+    dep = Dependency._meta.db_table
+    return _impact(
+        subject="api_version",
+        provider=provider,
+        seed_sql=f"SELECT consumer_id FROM {dep} WHERE api_version_id = %s AND consumer_id <> %s",
+        seed_params=[api_version.pk, provider.pk],
+    )
+
+
+def impact_for_api(*, api: Api) -> Impact:
+    """Like ``impact_for_api_version`` for every version of ``api``."""
+    provider = api.provider
+    dep = Dependency._meta.db_table
+    ver = ApiVersion._meta.db_table
+    return _impact(
+        subject="api",
+        provider=provider,
+        seed_sql=(
+            f"SELECT d.consumer_id FROM {dep} d JOIN {ver} v ON v.id = d.api_version_id "
+            "WHERE v.api_id = %s AND d.consumer_id <> %s"
+        ),
+        seed_params=[api.pk, provider.pk],
+    )
+
+
+def impact_for_service(*, service: Service) -> Impact:
+    """Consumers of any API of ``service`` (depth 1) and, transitively, their consumers."""
+    dep = Dependency._meta.db_table
+    return _impact(
+        subject="service",
+        provider=service,
+        seed_sql=f"SELECT consumer_id FROM {dep} WHERE provider_id = %s AND consumer_id <> %s",
+        seed_params=[service.pk, service.pk],
+    )
+
+
+def most_consumed_api_version() -> ApiVersion | None:
+    """The API version with the most direct consumers (benchmarks, demo)."""
+    row = (
+        Dependency.objects.values("api_version_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "api_version_id")
+        .first()
+    )
+    if not row:
+        return None
+    return ApiVersion.objects.select_related("api", "api__provider").get(pk=row["api_version_id"])
