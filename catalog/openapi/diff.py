@@ -41,6 +41,14 @@ _WIDER_FORMATS = {("int32", "int64"), ("float", "double"), ("date", "date-time")
 _WIDER_FORMATS_EXCLUDED = {("date", "date-time")}  # different wire formats, not a widening
 
 
+# Keywords through which a schema reaches other schemas (so equal text may hide a changed $ref).
+_LEAF_FREE = frozenset(
+    ("properties", "items", "allOf", "oneOf", "anyOf", "additionalProperties", "not", "prefixItems")
+)
+
+_LEAF_OR_REF = _LEAF_FREE | {"$ref"}
+
+
 @dataclass(frozen=True, slots=True)
 class DiffOptions:
     """`today` anchors sunset checks; `deprecation_days` is the minimum notice between
@@ -117,8 +125,8 @@ class _Differ:
         self.b_schemas = SchemaIndex(base, self.b_resolver)
         self.r_schemas = SchemaIndex(revision, self.r_resolver)
         self._memo: dict[tuple[int, int, str], tuple[Change, ...]] = {}
-        self._open: dict[tuple[int, int, str], int] = {}  # pairs being compared -> cuts to them
-        self._pending = 0  # cuts whose target pair is still open
+        self._open: set[tuple[int, int, str]] = set()  # pairs being compared (cycle guard)
+        self._cuts = 0
         self.findings: list[Finding] = []
 
     # ------------------------------------------------------------------ document level
@@ -888,11 +896,13 @@ class _Differ:
         if hit is not None:
             return hit
         if key in self._open:  # a cycle: this pair is being compared further up
-            self._open[key] += 1
-            self._pending += 1
+            self._cuts += 1
             return ()
-        self._open[key] = 0
-        pending = self._pending
+        if b_node == r_node and isinstance(b_node, dict) and _LEAF_FREE.isdisjoint(b_node):
+            self._memo[key] = ()  # an identical leaf schema: nothing can differ
+            return ()
+        self._open.add(key)
+        cuts = self._cuts
         try:
             result = tuple(
                 self._compare_schemas(
@@ -900,10 +910,10 @@ class _Differ:
                 )
             )
         finally:
-            self._pending -= self._open.pop(key)
-        # A result cut short by a cycle back to an outer pair is only valid on this path; a cut
-        # back to this very pair is complete (its changes are reported here, once).
-        if self._pending == pending:
+            self._open.discard(key)
+        # Only results untouched by a cycle are reused: they do not depend on the path that led
+        # to them, so every operation sees the same changes whatever was compared before.
+        if self._cuts == cuts:
             self._memo[key] = result
         return result
 
@@ -912,6 +922,7 @@ class _Differ:
             return
         req = direction == REQUEST
         # --- type and format
+        comparable = True  # bounds of an unrelated old type say nothing about the new one
         if b.types != r.types:
             before, after = describe_type(b), describe_type(r)
             text = f"type changed from {_q(before)} to {_q(after)}"
@@ -928,6 +939,7 @@ class _Differ:
                 yield ("type-generalized", ERROR, (), text)
             else:
                 yield ("type-changed", ERROR, (), text)
+            comparable = widened or narrowed or bool(b.types & r.types)
         elif b.format != r.format:
             relation = _format_relation(b.format, r.format)
             text = f"format changed from {_q(b.format or 'none')} to {_q(r.format or 'none')}"
@@ -981,6 +993,8 @@ class _Differ:
                     yield ("const-removed", ERROR, (), f"no longer always {b.const}")
             else:
                 yield ("const-changed", ERROR, (), f"constant changed from {b.const} to {r.const}")
+        if not comparable:
+            return
         # --- bounds
         yield from self._bounds(b, r, req)
         # --- object properties
@@ -1221,7 +1235,8 @@ class _Differ:
                         yield ("!response-property-became-optional", ERROR, ptr, "became optional")
                     else:
                         yield ("!response-property-became-required", INFO, ptr, "became required")
-            for kind, level, sub, text in self._compare(
-                b.properties[name], r.properties[name], direction
-            ):
+            b_prop, r_prop = b.properties[name], r.properties[name]
+            if b_prop == r_prop and isinstance(b_prop, dict) and _LEAF_OR_REF.isdisjoint(b_prop):
+                continue  # the common case: an unchanged leaf property
+            for kind, level, sub, text in self._compare(b_prop, r_prop, direction):
                 yield (kind, level, (*ptr, *sub), text)

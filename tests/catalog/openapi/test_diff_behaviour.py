@@ -455,3 +455,17 @@ def test_findings_serialise_round_trip():
     )
     (finding,) = diff(base, rev)
     assert type(finding).from_dict(finding.to_dict()) == finding
+
+
+def test_findings_do_not_depend_on_document_order_even_with_shared_cycles():
+    from catalog.openapi import synthetic
+
+    base = synthetic.generate(60, components=8)
+    rev = synthetic.mutate(base, changes=12)
+    findings = diff(base, rev)
+    assert any(f.id == "response-property-type-changed" for f in findings)
+    reordered_base, reordered_rev = copy.deepcopy(base), copy.deepcopy(rev)
+    for doc in (reordered_base, reordered_rev):
+        doc["paths"] = dict(reversed(list(doc["paths"].items())))
+        doc["components"]["schemas"] = dict(reversed(list(doc["components"]["schemas"].items())))
+    assert diff(reordered_base, reordered_rev) == findings
