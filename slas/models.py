@@ -121,7 +121,7 @@ class Sla(models.Model):
         CALENDAR_MONTH = "calendar_month", "Calendar month"
 
     class SupportHours(models.TextChoices):
-        ALWAYS = "24x7", "24×7"
+        ALWAYS = "24x7", "24x7"
         BUSINESS = "business", "Business hours"
 
     class Change(models.TextChoices):
@@ -208,7 +208,9 @@ class Sla(models.Model):
             models.UniqueConstraint(
                 fields=["service", "revision"], name="slas_sla_service_revision_unique"
             ),
-            models.UniqueConstraint(fields=["api", "revision"], name="slas_sla_api_revision_unique"),
+            models.UniqueConstraint(
+                fields=["api", "revision"], name="slas_sla_api_revision_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(availability_target__gt=0) & Q(availability_target__lt=100),
                 name="slas_sla_availability_range",
@@ -241,6 +243,9 @@ class Sla(models.Model):
     def __str__(self) -> str:
         return f"SLA of {self.subject} (rev. {self.revision})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("slas:sla-detail", args=[self.pk])
+
     @property
     def subject(self):
         return self.service if self.service_id else self.api
@@ -248,9 +253,6 @@ class Sla(models.Model):
     @property
     def subject_kind(self) -> str:
         return "service" if self.service_id else "api"
-
-    def get_absolute_url(self) -> str:
-        return reverse("slas:sla-detail", args=[self.pk])
 
 
 class SeverityTarget(models.Model):
@@ -298,7 +300,9 @@ class EscalationLevel(models.Model):
     )
     contact_email = models.EmailField(blank=True)
     contact_handle = models.CharField(
-        max_length=500, blank=True, help_text="On-call handle (e.g. @payments-oncall) or paging URL."
+        max_length=500,
+        blank=True,
+        help_text="On-call handle (e.g. @payments-oncall) or paging URL.",
     )
     condition = models.CharField(
         max_length=20, choices=Condition.choices, default=Condition.NOT_ACKNOWLEDGED
@@ -340,7 +344,11 @@ class Measurement(models.Model):
         related_name="sla_measurements",
     )
     api = models.ForeignKey(
-        "catalog.Api", on_delete=models.CASCADE, null=True, blank=True, related_name="sla_measurements"
+        "catalog.Api",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_measurements",
     )
     day = models.DateField()
     good = models.PositiveBigIntegerField()
@@ -390,7 +398,7 @@ class Incident(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     severity = models.CharField(max_length=2, choices=Severity.choices)
     impact = models.DecimalField(
-        max_digits=4, decimal_places=3, default=1, help_text="Fraction of traffic affected, 0–1."
+        max_digits=4, decimal_places=3, default=1, help_text="Fraction of traffic affected, 0 to 1."
     )
     excluded = models.BooleanField("excluded from SLA", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
