@@ -180,6 +180,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Each area adds its periodic tasks here.
 CELERY_BEAT_SCHEDULE: dict = {}
+# notifications: the sweeper re-dispatches pending/stuck deliveries; digests go out hourly (teams
+# pick their hour). Delivery tunables (leases stay far below the visibility timeout above).
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["notifications-digests"] = {
+    "task": "notifications.send_digests",
+    "schedule": 3600.0,
+}
+PORTAL_NOTIFICATION_MAX_ATTEMPTS = int(env("PORTAL_NOTIFICATION_MAX_ATTEMPTS", "8"))
+PORTAL_NOTIFICATION_LEASE_SECONDS = int(env("PORTAL_NOTIFICATION_LEASE_SECONDS", "120"))
+PORTAL_NOTIFICATION_BATCH_SIZE = int(env("PORTAL_NOTIFICATION_BATCH_SIZE", "100"))
+PORTAL_WEBHOOK_TIMEOUT_SECONDS = float(env("PORTAL_WEBHOOK_TIMEOUT_SECONDS", "5"))
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
