@@ -19,10 +19,12 @@ from .deprecations import (
     MigrationTransition,
 )
 from .imports import EntitySource, ImportJob, ServiceLink
+from .specs import ApiSpec
 
 __all__ = [
     "Api",
     "ApiOperation",
+    "ApiSpec",
     "ApiVersion",
     "ConsumerMigration",
     "Dependency",
