@@ -121,7 +121,7 @@ def normalise_host(host: str) -> str:
 
 
 def check_url(
-    url: str, *, allowed_hosts: Iterable[str] = (), resolver: Resolver = system_resolver
+    url: str, *, allowed_hosts: Iterable[str] = (), resolver: Resolver | None = None
 ) -> Target:
     """Check ``url`` and return the pinned :class:`Target`; raise :class:`UnsafeURL` if refused."""
     try:
@@ -139,6 +139,7 @@ def check_url(
         raise UnsafeURL("The URL has no host.")
     port = port or (443 if scheme == "https" else 80)
     allow_listed = host in {normalise_host(h) for h in allowed_hosts}
+    resolver = resolver or system_resolver
     try:
         addresses = list(resolver(host, port))
     except (OSError, UnicodeError) as exc:

@@ -84,7 +84,11 @@ def test_an_allow_listed_host_may_be_internal_but_never_metadata():
     )
     assert internal.ip == "10.0.0.9"
     with pytest.raises(UnsafeURL, match="metadata"):
-        check_url("http://meta.corp/", allowed_hosts=["meta.corp"], resolver=resolver_to("169.254.169.254"))
+        check_url(
+            "http://meta.corp/",
+            allowed_hosts=["meta.corp"],
+            resolver=resolver_to("169.254.169.254"),
+        )
 
 
 @pytest.mark.parametrize(

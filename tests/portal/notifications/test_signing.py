@@ -51,7 +51,11 @@ def test_generated_secrets_are_whsec_base64_of_32_random_bytes():
 
 
 def _spec_headers(signature: str = SPEC_SIGNATURE) -> dict:
-    return {"Webhook-Id": SPEC_ID, "Webhook-Timestamp": str(SPEC_TS), "Webhook-Signature": signature}
+    return {
+        "Webhook-Id": SPEC_ID,
+        "Webhook-Timestamp": str(SPEC_TS),
+        "Webhook-Signature": signature,
+    }
 
 
 def test_verify_accepts_the_spec_example_and_rotated_signature_lists():
