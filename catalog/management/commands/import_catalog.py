@@ -6,6 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -72,7 +73,9 @@ def render(console: Console, report: ImportReport, max_problems: int = 50) -> No
     """Problems, stale entities, the plan (dry run) and the summary table."""
     for problem in report.problems[:max_problems]:
         style = "red" if problem.level == "error" else "yellow"
-        console.print(f"[{style}]{problem.level}[/]: {problem}", markup=True, soft_wrap=True)
+        console.print(
+            f"[{style}]{problem.level}[/]: {escape(str(problem))}", markup=True, soft_wrap=True
+        )
     if len(report.problems) > max_problems:
         console.print(f"… and {len(report.problems) - max_problems} more problems")
     if report.stale:
@@ -83,14 +86,14 @@ def render(console: Console, report: ImportReport, max_problems: int = 50) -> No
         )
         console.print(f"Stale entities {verb}:")
         for ref in report.stale[:max_problems]:
-            console.print(f"  - {ref}")
+            console.print(f"  - {ref}", markup=False)
     if report.dry_run:
         for status in ("created", "updated"):
             refs = report.planned[status]
             if refs:
                 console.print(f"Would be {status} ({len(refs)}):")
                 for ref in refs[:max_problems]:
-                    console.print(f"  + {ref}")
+                    console.print(f"  + {ref}", markup=False)
                 if len(refs) > max_problems:
                     console.print(f"  … and {len(refs) - max_problems} more")
     table = Table(title=f"Import of {report.source}" + (" (dry run)" if report.dry_run else ""))
