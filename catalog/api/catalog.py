@@ -1,6 +1,841 @@
-"""REST API of this area: a router and extra urlpatterns, collected by portal/api_urls.py."""
+"""REST API of the catalog core: teams, services, APIs, API versions and dependencies.
 
+Thin: parse input (serializers), check permissions (``catalog.selectors.permissions``), call a
+service (``catalog.services.catalog``) or a selector (``catalog.selectors.catalog``), render.
+Lists use the FilterSets of ``catalog.filters`` and the one pagination class.
+
+Roles: any signed-in engineer reads everything and declares dependencies for the services of
+teams they belong to; team owners edit their team, its services, APIs and versions; staff admins
+do everything. Anonymous requests get 403 (401 with a token header).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from catalog import filters
+from catalog.models import (
+    Api,
+    ApiOperation,
+    ApiVersion,
+    Dependency,
+    Membership,
+    Service,
+    System,
+    Team,
+)
+from catalog.selectors import catalog as selectors
+from catalog.selectors import permissions as perms
+from catalog.services import catalog as services
+from slas.models import VersioningPolicy
+
+SLUG = r"[-a-zA-Z0-9_]+"
+
+# --- shared pieces --------------------------------------------------------------------------
+
+
+class CatalogErrorSerializer(serializers.Serializer):
+    """The one error body of the API (400/403/404/409/422)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+ERRORS = {
+    400: OpenApiResponse(CatalogErrorSerializer, description="Invalid input"),
+    403: OpenApiResponse(CatalogErrorSerializer, description="Not allowed"),
+    404: OpenApiResponse(CatalogErrorSerializer, description="Not found"),
+    409: OpenApiResponse(CatalogErrorSerializer, description="Conflicts with the current state"),
+}
+READ_ERRORS = {403: ERRORS[403], 404: ERRORS[404]}
+LIST_ERRORS = {400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]}
+
+
+def _deny(message: str):
+    raise PermissionDenied(message)
+
+
+class CatalogTeamRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["slug", "name"]
+
+
+class CatalogServiceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["slug", "name"]
+
+
+# --- teams ----------------------------------------------------------------------------------
+
+
+class CatalogTeamSerializer(serializers.ModelSerializer):
+    service_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "email",
+            "chat_channel",
+            "service_count",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CatalogTeamCreateSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    chat_channel = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CatalogTeamUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    chat_channel = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CatalogMembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["username", "role", "created_at"]
+
+
+class CatalogMembershipInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CatalogTeamSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: CatalogTeamSerializer, **READ_ERRORS}),
+)
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Teams, looked up by slug. Staff create and delete teams; team owners edit theirs."""
+
+    serializer_class = CatalogTeamSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.TeamFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.team_list()
+
+    def _check_edit(self, team: Team) -> None:
+        if not perms.user_can_edit_team(user=self.request.user, team_id=team.pk):
+            _deny("Only the team's owners or staff can change this team.")
+
+    @extend_schema(
+        request=CatalogTeamCreateSerializer,
+        responses={201: CatalogTeamSerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        if not request.user.is_staff:
+            _deny("Only staff admins create teams.")
+        data = CatalogTeamCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = services.team_create(actor=request.user, **data.validated_data)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=team.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=CatalogTeamUpdateSerializer, responses={200: CatalogTeamSerializer, **ERRORS}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        team = self.get_object()
+        self._check_edit(team)
+        data = CatalogTeamUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.team_update(team=team, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=team.pk)).data)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        team = self.get_object()
+        if not request.user.is_staff:
+            _deny("Only staff admins delete teams.")
+        services.team_delete(team=team)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: CatalogMembershipSerializer(many=True), **READ_ERRORS},
+        filters=False,
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=CatalogMembershipInputSerializer,
+        responses={200: CatalogMembershipSerializer, **ERRORS},
+        filters=False,
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def members(self, request, *args, **kwargs):
+        """List the team's members; POST adds a member or changes a role (owners, staff)."""
+        team = self.get_object()
+        if request.method == "GET":
+            rows = selectors.team_members(team=team)
+            return Response(CatalogMembershipSerializer(rows, many=True).data)
+        self._check_edit(team)
+        data = CatalogMembershipInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = get_user_model().objects.filter(username=data.validated_data["username"]).first()
+        if user is None:
+            return Response(
+                {
+                    "type": "about:blank",
+                    "title": "Invalid request",
+                    "detail": "Unknown user.",
+                    "errors": {"username": ["Unknown user."]},
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        membership = services.team_member_set(
+            team=team, user=user, role=data.validated_data["role"]
+        )
+        return Response(CatalogMembershipSerializer(membership).data)
+
+    @extend_schema(
+        responses={204: None, **ERRORS},
+        parameters=[OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"members/(?P<username>[^/]+)",
+        filter_backends=[],
+    )
+    def member_remove(self, request, *args, username: str = "", **kwargs):
+        """Remove a member (owners, staff); the last owner stays."""
+        team = self.get_object()
+        self._check_edit(team)
+        user = get_object_or_404(get_user_model(), username=username)
+        services.team_member_remove(team=team, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+class CatalogLinkSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, required=False, max_length=200)
+    url = serializers.URLField(max_length=500)
+
+
+class CatalogServiceSerializer(serializers.ModelSerializer):
+    owner = CatalogTeamRefSerializer(read_only=True)
+    system = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    links = CatalogLinkSerializer(many=True, read_only=True)
+    annotations = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "owner",
+            "system",
+            "layer",
+            "tier",
+            "lifecycle",
+            "kind",
+            "tags",
+            "repository_url",
+            "documentation_url",
+            "runbook_url",
+            "links",
+            "annotations",
+            "onboarding_notes",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CatalogServiceWriteSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    owner = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    system = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=System.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    layer = serializers.ChoiceField(choices=Service.Layer.choices, required=False)
+    tier = serializers.ChoiceField(choices=Service.Tier.choices, required=False)
+    lifecycle = serializers.ChoiceField(choices=Service.Lifecycle.choices, required=False)
+    kind = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
+    repository_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    documentation_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    runbook_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    links = CatalogLinkSerializer(many=True, required=False)
+    annotations = serializers.DictField(
+        child=serializers.CharField(max_length=1000), required=False
+    )
+    onboarding_notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class CatalogServiceUpdateSerializer(CatalogServiceWriteSerializer):
+    slug = None
+    name = serializers.CharField(max_length=200, required=False)
+    owner = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), required=False
+    )
+
+
+class CatalogImpactedServiceSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    team = serializers.CharField(source="team_slug")
+    team_name = serializers.CharField()
+    depth = serializers.IntegerField()
+    relation = serializers.CharField()
+    path = serializers.ListField(child=serializers.CharField())
+    path_names = serializers.ListField(child=serializers.CharField())
+
+
+class CatalogImpactSerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    provider = serializers.CharField(source="provider_slug")
+    direct_count = serializers.IntegerField()
+    transitive_count = serializers.IntegerField()
+    max_depth = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+    direct = CatalogImpactedServiceSerializer(many=True)
+    transitive = CatalogImpactedServiceSerializer(many=True)
+
+
+IMPACT_LIMIT = OpenApiParameter(
+    "limit",
+    OpenApiTypes.INT,
+    description="At most this many direct and this many transitive consumers (default 500, max 5000).",
+)
+
+
+def _impact_response(request, impact) -> Response:
+    raw = request.query_params.get("limit", "500")
+    try:
+        limit = max(0, min(5000, int(raw)))
+    except ValueError:
+        limit = 500
+    body = {
+        "subject": impact.subject,
+        "provider_slug": impact.provider_slug,
+        "direct_count": len(impact.direct),
+        "transitive_count": len(impact.transitive),
+        "max_depth": impact.max_depth,
+        "truncated": len(impact.direct) > limit or len(impact.transitive) > limit,
+        "direct": impact.direct[:limit],
+        "transitive": impact.transitive[:limit],
+    }
+    return Response(CatalogImpactSerializer(body).data)
+
+
+def _services_write_kwargs(validated: dict) -> dict:
+    out = dict(validated)
+    if "links" in out:
+        out["links"] = [dict(link) for link in out["links"]]
+    return out
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CatalogServiceSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: CatalogServiceSerializer, **READ_ERRORS}),
+)
+class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Services, looked up by slug. Owners of the owning team (and staff) create and edit them."""
+
+    serializer_class = CatalogServiceSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ServiceFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.service_list()
+
+    def _check_team(self, team: Team) -> None:
+        if not perms.user_can_edit_team(user=self.request.user, team_id=team.pk):
+            _deny(f"Only owners of {team} or staff can change its services.")
+
+    def _fresh(self, service: Service) -> Response:
+        return Response(self.get_serializer(selectors.service_list().get(pk=service.pk)).data)
+
+    @extend_schema(
+        request=CatalogServiceWriteSerializer,
+        responses={201: CatalogServiceSerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        data = CatalogServiceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self._check_team(data.validated_data["owner"])
+        service = services.service_create(**_services_write_kwargs(data.validated_data))
+        response = self._fresh(service)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        request=CatalogServiceUpdateSerializer, responses={200: CatalogServiceSerializer, **ERRORS}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        service = self.get_object()
+        self._check_team(service.owner)
+        data = CatalogServiceUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        new_owner = data.validated_data.get("owner")
+        if new_owner is not None and new_owner.pk != service.owner_id:
+            self._check_team(new_owner)
+        services.service_update(service=service, **_services_write_kwargs(data.validated_data))
+        return self._fresh(service)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        service = self.get_object()
+        self._check_team(service.owner)
+        services.service_delete(service=service)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={200: CatalogImpactSerializer, **READ_ERRORS},
+        parameters=[IMPACT_LIMIT],
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def impact(self, request, *args, **kwargs):
+        """Who is affected when this service changes: consumers of any of its APIs (depth 1)
+        and, transitively, their consumers, each with one shortest path."""
+        service = self.get_object()
+        return _impact_response(request, selectors.impact_for_service(service=service))
+
+
+# --- APIs -----------------------------------------------------------------------------------
+
+
+class CatalogApiSerializer(serializers.ModelSerializer):
+    provider = CatalogServiceRefSerializer(read_only=True)
+    team = serializers.SlugRelatedField(source="provider.owner", slug_field="slug", read_only=True)
+    policy = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Api
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "provider",
+            "team",
+            "type",
+            "audience",
+            "description",
+            "policy",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CatalogApiWriteSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    provider = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    type = serializers.ChoiceField(choices=Api.Type.choices, required=False)
+    audience = serializers.ChoiceField(choices=Api.Audience.choices, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    policy = serializers.PrimaryKeyRelatedField(
+        queryset=VersioningPolicy.objects.all(), required=False, allow_null=True
+    )
+
+
+class CatalogApiUpdateSerializer(CatalogApiWriteSerializer):
+    slug = None
+    name = serializers.CharField(max_length=200, required=False)
+    provider = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Service.objects.all(), required=False
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CatalogApiSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: CatalogApiSerializer, **READ_ERRORS}),
+)
+class ApiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """APIs, looked up by slug. Owners of the providing service's team (and staff) edit them;
+    only staff choose a versioning policy."""
+
+    serializer_class = CatalogApiSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ApiFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.api_list()
+
+    def _check_provider(self, provider: Service) -> None:
+        if not perms.user_can_edit_service(user=self.request.user, service=provider):
+            _deny(f"Only owners of {provider.owner} or staff can change the APIs of {provider}.")
+
+    def _check_policy(self, validated: dict) -> None:
+        if "policy" in validated and not self.request.user.is_staff:
+            _deny("Only staff admins choose an API's versioning policy.")
+
+    def _fresh(self, api: Api) -> Response:
+        return Response(self.get_serializer(selectors.api_list().get(pk=api.pk)).data)
+
+    @extend_schema(
+        request=CatalogApiWriteSerializer, responses={201: CatalogApiSerializer, **ERRORS}
+    )
+    def create(self, request, *args, **kwargs):
+        data = CatalogApiWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self._check_provider(data.validated_data["provider"])
+        self._check_policy(data.validated_data)
+        api = services.api_create(**data.validated_data)
+        response = self._fresh(api)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        request=CatalogApiUpdateSerializer, responses={200: CatalogApiSerializer, **ERRORS}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        api = self.get_object()
+        self._check_provider(api.provider)
+        data = CatalogApiUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        self._check_policy(data.validated_data)
+        provider = data.validated_data.get("provider")
+        if provider is not None and provider.pk != api.provider_id:
+            self._check_provider(provider)
+        services.api_update(api=api, **data.validated_data)
+        return self._fresh(api)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        api = self.get_object()
+        self._check_provider(api.provider)
+        services.api_delete(api=api)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={200: CatalogImpactSerializer, **READ_ERRORS},
+        parameters=[IMPACT_LIMIT],
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def impact(self, request, *args, **kwargs):
+        """Who is affected when any version of this API changes."""
+        api = self.get_object()
+        return _impact_response(request, selectors.impact_for_api(api=api))
+
+
+# --- API versions ---------------------------------------------------------------------------
+
+
+class CatalogApiVersionSerializer(serializers.ModelSerializer):
+    api = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    api_name = serializers.CharField(source="api.name", read_only=True)
+    provider = serializers.SlugRelatedField(
+        source="api.provider", slug_field="slug", read_only=True
+    )
+    consumer_count = serializers.IntegerField(read_only=True)
+    has_spec = serializers.SerializerMethodField()
+    policy_snapshot = serializers.DictField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ApiVersion
+        fields = [
+            "id",
+            "api",
+            "api_name",
+            "provider",
+            "version",
+            "major",
+            "minor",
+            "patch",
+            "prerelease",
+            "stability",
+            "status",
+            "released_on",
+            "changelog",
+            "has_spec",
+            "spec_format",
+            "policy_snapshot",
+            "consumer_count",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_has_spec(self, obj) -> bool:
+        return bool(obj.spec)
+
+
+class CatalogApiVersionDetailSerializer(CatalogApiVersionSerializer):
+    class Meta(CatalogApiVersionSerializer.Meta):
+        fields = [*CatalogApiVersionSerializer.Meta.fields, "spec"]
+
+
+class CatalogApiVersionWriteSerializer(serializers.Serializer):
+    api = serializers.SlugRelatedField(slug_field="slug", queryset=Api.objects.all())
+    version = serializers.CharField(max_length=100)
+    stability = serializers.ChoiceField(
+        choices=ApiVersion.Stability.choices, default=ApiVersion.Stability.STABLE
+    )
+    status = serializers.ChoiceField(
+        choices=ApiVersion.Status.choices, default=ApiVersion.Status.ACTIVE
+    )
+    released_on = serializers.DateField(required=False, allow_null=True)
+    changelog = serializers.CharField(required=False, allow_blank=True)
+    spec = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class CatalogApiVersionUpdateSerializer(serializers.Serializer):
+    stability = serializers.ChoiceField(choices=ApiVersion.Stability.choices, required=False)
+    status = serializers.ChoiceField(choices=ApiVersion.Status.choices, required=False)
+    released_on = serializers.DateField(required=False, allow_null=True)
+    changelog = serializers.CharField(required=False, allow_blank=True)
+    spec = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CatalogApiVersionSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: CatalogApiVersionDetailSerializer, **READ_ERRORS}),
+)
+class ApiVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Versions of APIs, by id. Owners of the providing team (and staff) publish and edit them."""
+
+    serializer_class = CatalogApiVersionSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ApiVersionFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return selectors.api_version_list()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CatalogApiVersionDetailSerializer
+        return CatalogApiVersionSerializer
+
+    def _check_api(self, api: Api) -> None:
+        if not perms.user_can_edit_service(user=self.request.user, service=api.provider):
+            _deny(f"Only owners of {api.provider.owner} or staff can publish versions of {api}.")
+
+    def _fresh(self, version: ApiVersion, *, code: int = 200) -> Response:
+        fresh = selectors.api_version_list().get(pk=version.pk)
+        return Response(CatalogApiVersionDetailSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=CatalogApiVersionWriteSerializer,
+        responses={201: CatalogApiVersionDetailSerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        data = CatalogApiVersionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        api = Api.objects.select_related("provider").get(pk=data.validated_data["api"].pk)
+        self._check_api(api)
+        values = dict(data.validated_data)
+        values["api"] = api
+        version = services.api_version_create(actor=request.user, **values)
+        return self._fresh(version, code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=CatalogApiVersionUpdateSerializer,
+        responses={200: CatalogApiVersionDetailSerializer, **ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        version = self.get_object()
+        self._check_api(version.api)
+        data = CatalogApiVersionUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.api_version_update(api_version=version, actor=request.user, **data.validated_data)
+        return self._fresh(version)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        version = self.get_object()
+        self._check_api(version.api)
+        services.api_version_delete(api_version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={200: CatalogImpactSerializer, **READ_ERRORS},
+        parameters=[IMPACT_LIMIT],
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def impact(self, request, *args, **kwargs):
+        """Direct consumers of this version and, transitively, everyone consuming an API of an
+        affected service, each with its depth and one shortest path (provider first)."""
+        version = self.get_object()
+        return _impact_response(request, selectors.impact_for_api_version(api_version=version))
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+class CatalogDependencySerializer(serializers.ModelSerializer):
+    consumer = CatalogServiceRefSerializer(read_only=True)
+    consumer_team = serializers.SlugRelatedField(
+        source="consumer.owner", slug_field="slug", read_only=True
+    )
+    provider = CatalogServiceRefSerializer(read_only=True)
+    api = serializers.SlugRelatedField(source="api_version.api", slug_field="slug", read_only=True)
+    api_version = serializers.PrimaryKeyRelatedField(read_only=True)
+    version = serializers.CharField(source="api_version.version", read_only=True)
+    operations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Dependency
+        fields = [
+            "id",
+            "consumer",
+            "consumer_team",
+            "provider",
+            "api",
+            "api_version",
+            "version",
+            "operations",
+            "purpose",
+            "requested_at",
+            "live_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CatalogDependencyWriteSerializer(serializers.Serializer):
+    consumer = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    api_version = serializers.PrimaryKeyRelatedField(queryset=ApiVersion.objects.all())
+    operations = serializers.PrimaryKeyRelatedField(
+        queryset=ApiOperation.objects.all(), many=True, required=False
+    )
+    purpose = serializers.CharField(required=False, allow_blank=True)
+    requested_at = serializers.DateField(required=False, allow_null=True)
+    live_at = serializers.DateField(required=False, allow_null=True)
+
+
+class CatalogDependencyUpdateSerializer(serializers.Serializer):
+    api_version = serializers.PrimaryKeyRelatedField(
+        queryset=ApiVersion.objects.all(), required=False
+    )
+    operations = serializers.PrimaryKeyRelatedField(
+        queryset=ApiOperation.objects.all(), many=True, required=False
+    )
+    purpose = serializers.CharField(required=False, allow_blank=True)
+    requested_at = serializers.DateField(required=False, allow_null=True)
+    live_at = serializers.DateField(required=False, allow_null=True)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CatalogDependencySerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: CatalogDependencySerializer, **READ_ERRORS}),
+)
+class DependencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Who consumes what. Members of the consuming service's team (and staff) declare, change and
+    remove dependencies."""
+
+    serializer_class = CatalogDependencySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.DependencyFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return selectors.dependency_list()
+
+    def _check_consumer(self, consumer: Service) -> None:
+        if not perms.user_can_declare_dependency(user=self.request.user, consumer=consumer):
+            _deny(f"Only members of {consumer.owner} or staff can declare what {consumer} uses.")
+
+    def _fresh(self, dependency: Dependency, *, code: int = 200) -> Response:
+        fresh = selectors.dependency_list().get(pk=dependency.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=CatalogDependencyWriteSerializer,
+        responses={201: CatalogDependencySerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        data = CatalogDependencyWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["consumer"] = Service.objects.select_related("owner").get(pk=values["consumer"].pk)
+        self._check_consumer(values["consumer"])
+        values["api_version"] = ApiVersion.objects.select_related("api").get(
+            pk=values["api_version"].pk
+        )
+        dependency = services.dependency_create(**values)
+        return self._fresh(dependency, code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=CatalogDependencyUpdateSerializer,
+        responses={200: CatalogDependencySerializer, **ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        dependency = self.get_object()
+        self._check_consumer(dependency.consumer)
+        data = CatalogDependencyUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "api_version" in values:
+            values["api_version"] = ApiVersion.objects.select_related("api").get(
+                pk=values["api_version"].pk
+            )
+        services.dependency_update(dependency=dependency, **values)
+        return self._fresh(dependency)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        dependency = self.get_object()
+        self._check_consumer(dependency.consumer)
+        services.dependency_delete(dependency=dependency)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 router = SimpleRouter()
+router.register("teams", TeamViewSet, basename="team")
+router.register("services", ServiceViewSet, basename="service")
+router.register("apis", ApiViewSet, basename="api")
+router.register("api-versions", ApiVersionViewSet, basename="apiversion")
+router.register("dependencies", DependencyViewSet, basename="dependency")
 urlpatterns: list = []

@@ -158,7 +158,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceTierEnum": "catalog.models.Service.Tier",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
@@ -186,6 +188,11 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.sweep", "s
 CELERY_BEAT_SCHEDULE["notifications-digests"] = {
     "task": "notifications.send_digests",
     "schedule": 3600.0,
+}
+# health: prompt consumer teams to rate integrations a week after they went live (daily).
+CELERY_BEAT_SCHEDULE["health-feedback-prompts"] = {
+    "task": "health.send_feedback_prompts",
+    "schedule": 86400.0,
 }
 PORTAL_NOTIFICATION_MAX_ATTEMPTS = int(env("PORTAL_NOTIFICATION_MAX_ATTEMPTS", "8"))
 PORTAL_NOTIFICATION_LEASE_SECONDS = int(env("PORTAL_NOTIFICATION_LEASE_SECONDS", "120"))
