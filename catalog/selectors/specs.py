@@ -1,0 +1,127 @@
+"""Reads of the spec registry: previous/latest versions with a spec, operations, findings."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from catalog.models import Api, ApiSpec, ApiVersion, Dependency
+from catalog.openapi import Finding, normalise_path
+from catalog.openapi.findings import summary
+from catalog.openapi.views import OperationView, operations_view
+
+
+def _version_key(version: ApiVersion) -> tuple:
+    # A release sorts after its pre-releases (SemVer §11): "" ranks above any pre-release tag.
+    return (
+        version.major,
+        version.minor,
+        version.patch,
+        version.prerelease == "",
+        version.prerelease,
+    )
+
+
+def _supported_with_spec(api: Api) -> QuerySet[ApiVersion]:
+    return (
+        ApiVersion.objects.filter(api=api, spec_record__isnull=False)
+        .exclude(status=ApiVersion.Status.RETIRED)
+        .select_related("api")
+    )
+
+
+def spec_previous_version(*, api_version: ApiVersion) -> ApiVersion | None:
+    """The highest supported (not retired) version of the same API, lower than ``api_version``,
+    that has a spec. It is what a new version is checked against."""
+    key = _version_key(api_version)
+    candidates = [
+        v
+        for v in _supported_with_spec(api_version.api).exclude(pk=api_version.pk)
+        if _version_key(v) < key
+    ]
+    return max(candidates, key=_version_key, default=None)
+
+
+def spec_latest_version(*, api: Api) -> ApiVersion | None:
+    """The highest supported version of ``api`` that has a spec (what CI checks against)."""
+    return max(_supported_with_spec(api), key=_version_key, default=None)
+
+
+def spec_for_version(*, api_version: ApiVersion) -> ApiSpec | None:
+    return ApiSpec.objects.filter(api_version=api_version).select_related("compared_to").first()
+
+
+def spec_findings(*, spec: ApiSpec | None) -> list[Finding]:
+    return [Finding.from_dict(f) for f in (spec.findings if spec else [])]
+
+
+@dataclass
+class ConsumerImpact:
+    """The findings of a publish that touch one consumer (a Dependency on the base version)."""
+
+    dependency: Dependency
+    findings: list[Finding] = field(default_factory=list)
+
+
+def spec_impacted_consumers(
+    *, base_version: ApiVersion, findings: list[Finding]
+) -> list[ConsumerImpact]:
+    """Consumers of ``base_version`` touched by ``findings``: those whose dependency names an
+    operation a finding is about, and those that declared no operations (they may use any).
+    Document-level findings (no operation) touch every consumer. Two queries, whatever the size."""
+    by_operation: dict[tuple[str, str], list[Finding]] = {}
+    everywhere: list[Finding] = []
+    for finding in findings:
+        if finding.method:
+            by_operation.setdefault(
+                (finding.method.upper(), normalise_path(finding.path)), []
+            ).append(finding)
+        else:
+            everywhere.append(finding)
+    dependencies = (
+        Dependency.objects.filter(api_version=base_version)
+        .select_related("consumer", "consumer__owner")
+        .prefetch_related(Prefetch("operations"))
+        .order_by("consumer__slug", "pk")
+    )
+    impacts = []
+    for dependency in dependencies:
+        operations = list(dependency.operations.all())
+        if operations:
+            touched = list(everywhere)
+            for op in operations:
+                touched += by_operation.get((op.method.upper(), normalise_path(op.path)), [])
+        else:
+            touched = list(findings)
+        if touched:
+            impacts.append(
+                ConsumerImpact(
+                    dependency=dependency, findings=sorted(touched, key=Finding.sort_key)
+                )
+            )
+    return impacts
+
+
+@dataclass
+class SpecPanel:
+    """What the version page shows: operations grouped by tag and the changelog."""
+
+    spec: ApiSpec | None
+    groups: OrderedDict[str, list[OperationView]]
+    findings: list[Finding]
+    counts: dict[str, int]
+
+
+def spec_panel(*, api_version: ApiVersion) -> SpecPanel:
+    spec = spec_for_version(api_version=api_version)
+    if spec is None:
+        return SpecPanel(spec=None, groups=OrderedDict(), findings=[], counts=summary([]))
+    findings = spec_findings(spec=spec)
+    return SpecPanel(
+        spec=spec,
+        groups=operations_view(spec.document),
+        findings=findings,
+        counts=summary(findings),
+    )
