@@ -176,11 +176,16 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+#: Service error fields that a form shows under another name.
+FIELD_ALIASES = {"api_version": "version"}
+
+
 def _form_errors(form, exc: DomainError) -> None:
     """Show a service's refusal on the form: on the fields it names, else on the whole form."""
     placed = False
-    for field, msgs in (exc.errors or {}).items():
-        if field in form.fields:
+    for name, msgs in (exc.errors or {}).items():
+        field = FIELD_ALIASES.get(name, name)
+        if field in form.fields and field not in form.errors:
             for msg in msgs:
                 form.add_error(field, msg)
             placed = True
