@@ -194,6 +194,12 @@ CELERY_BEAT_SCHEDULE["health-feedback-prompts"] = {
     "task": "health.send_feedback_prompts",
     "schedule": 86400.0,
 }
+# deprecations: the daily clock (reminders at the policy's offsets, sunset blocked/ready). It is
+# idempotent (dedupe keys per day and offset), so it runs hourly and a missed run catches up.
+CELERY_BEAT_SCHEDULE["catalog-deprecations-daily"] = {
+    "task": "catalog.deprecations_daily",
+    "schedule": 3600.0,
+}
 PORTAL_NOTIFICATION_MAX_ATTEMPTS = int(env("PORTAL_NOTIFICATION_MAX_ATTEMPTS", "8"))
 PORTAL_NOTIFICATION_LEASE_SECONDS = int(env("PORTAL_NOTIFICATION_LEASE_SECONDS", "120"))
 PORTAL_NOTIFICATION_BATCH_SIZE = int(env("PORTAL_NOTIFICATION_BATCH_SIZE", "100"))
