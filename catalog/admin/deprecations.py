@@ -71,7 +71,9 @@ class DeprecationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False if obj is not None and obj.state != Deprecation.State.DRAFT else True
+        if obj is not None and obj.state != Deprecation.State.DRAFT:
+            return False  # announced deprecations change only through their actions
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         changes = {
