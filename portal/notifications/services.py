@@ -491,7 +491,8 @@ def _require_owner(*, actor, recipient_id: int) -> None:
         )
 
 
-def _validate_target(*, channel: str, target: str) -> str:
+def endpoint_validate_target(*, channel: str, target: str) -> str:
+    """The normalised target for ``channel``; raise DomainError (400) if it is unusable."""
     target = target.strip()
     if channel == NotificationEndpoint.Channel.EMAIL:
         from django.core.exceptions import ValidationError
@@ -548,7 +549,7 @@ def endpoint_save(
             rule="endpoint-channel",
             errors={"channel": ["Unknown."]},
         )
-    target = _validate_target(channel=channel, target=target)
+    target = endpoint_validate_target(channel=channel, target=target)
     new_secret = None
     if endpoint is None:
         if NotificationEndpoint.objects.filter(recipient_id=recipient_id, channel=channel).exists():
