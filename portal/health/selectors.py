@@ -407,7 +407,7 @@ def satisfaction(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
         "distribution": stats.distribution(counts),
         "by_month": by_month,
         "trend": stats.trend([m["average"] for m in by_month]),
-        "per_api": [{"api": apis[r["api"]], **r} for r in per_api if r["api"] in apis],
+        "per_api": [{**r, "api": apis[r["api"]]} for r in per_api if r["api"] in apis],
     }
 
 
