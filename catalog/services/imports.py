@@ -1327,3 +1327,218 @@ def _link(links: list[dict], kinds: tuple[str, ...]) -> str:
         if any(k in label for k in kinds):
             return _url(link.get("url"))
     return ""
+
+
+# --------------------------------------------------------------------------- import jobs (API)
+
+MAX_ARCHIVE_FILES = 50_000
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+
+
+def _archive_members(payload: bytes, kind: str) -> list[tuple[str, int]]:
+    """(path, size) of the regular files of an archive; refuses anything unsafe.
+
+    Raises DomainError for: unreadable archives, absolute paths or ``..``, links and
+    devices, more than MAX_ARCHIVE_FILES files or more than MAX_UNPACKED_BYTES unpacked
+    (zip bombs).
+    """
+    import io
+    import posixpath
+    import tarfile
+    import zipfile
+
+    from portal.api.exceptions import DomainError
+
+    members: list[tuple[str, int]] = []
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+                for info in archive.infolist():
+                    if info.is_dir():
+                        continue
+                    if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                        raise DomainError(
+                            f"Archive member {info.filename!r} is a link.",
+                            errors={"archive": ["Links are not allowed."]},
+                        )
+                    members.append((info.filename, info.file_size))
+        else:
+            with tarfile.open(fileobj=io.BytesIO(payload), mode="r:*") as archive:
+                for info in archive.getmembers():
+                    if info.isdir():
+                        continue
+                    if not info.isfile():
+                        raise DomainError(
+                            f"Archive member {info.name!r} is not a regular file.",
+                            errors={"archive": ["Only regular files and directories are allowed."]},
+                        )
+                    members.append((info.name, info.size))
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+        raise DomainError(
+            f"The archive cannot be read: {exc}", errors={"archive": ["Not a valid archive."]}
+        ) from exc
+    total = 0
+    for name, size in members:
+        normal = posixpath.normpath(name)
+        if (
+            name.startswith(("/", "\\"))
+            or normal.startswith("..")
+            or ":" in name.split("/")[0]
+            or "\\" in name
+        ):
+            raise DomainError(
+                f"Archive member {name!r} escapes the archive.",
+                errors={"archive": ["Unsafe path."]},
+            )
+        total += size
+    if len(members) > MAX_ARCHIVE_FILES:
+        raise DomainError(
+            f"The archive has more than {MAX_ARCHIVE_FILES} files.",
+            errors={"archive": ["Too many files."]},
+        )
+    if total > MAX_UNPACKED_BYTES:
+        raise DomainError(
+            f"The archive unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB.",
+            errors={"archive": ["Too large when unpacked."]},
+        )
+    return members
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    payload: bytes,
+    payload_kind: str,
+    source: str,
+    actor,
+    prune: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+):
+    """Record an import of an uploaded YAML document or archive and queue it.
+
+    Checks the payload first (UTF-8 YAML; archives safe to unpack) and raises DomainError
+    with nothing written when it is not. Schedules ``catalog.import_job_run`` after commit.
+    """
+    from catalog.models import ImportJob
+    from catalog.tasks.imports import import_job_run as task
+    from portal.api.exceptions import DomainError
+
+    if not payload:
+        raise DomainError("Nothing to import: the body is empty.", errors={"body": ["Empty."]})
+    if payload_kind == ImportJob.PayloadKind.YAML:
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DomainError(
+                "The YAML body is not UTF-8 text.", errors={"body": ["Not UTF-8."]}
+            ) from exc
+    elif payload_kind in (ImportJob.PayloadKind.TAR, ImportJob.PayloadKind.ZIP):
+        _archive_members(payload, payload_kind)
+    else:
+        raise DomainError(f"Unknown payload kind {payload_kind!r}.")
+    job = ImportJob.objects.create(
+        payload=payload,
+        payload_kind=payload_kind,
+        source=(source or "upload")[:500],
+        prune=prune,
+        dry_run=dry_run,
+        strict=strict,
+        created_by=actor,
+    )
+    task.delay_on_commit(job.pk)
+    return job
+
+
+def import_job_run(*, job_id: int) -> None:
+    """Run a queued import job: unpack into a temporary directory, import, record the report.
+
+    Returns quietly if the job is gone or already finished. Progress is written to the job
+    row as the import goes; the import itself is one transaction.
+    """
+    import io
+    import tarfile
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from catalog.models import ImportJob
+    from portal.api.exceptions import DomainError
+
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.finished:
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), phase="unpacking"
+    )
+    last = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5 and phase != "done":
+            return
+        last[0] = now
+        ImportJob.objects.filter(pk=job.pk).update(
+            phase=phase[:50], progress_done=done, progress_total=total
+        )
+
+    payload = bytes(job.payload)
+    try:
+        with tempfile.TemporaryDirectory(prefix="catalog-import-") as tmp:
+            root = Path(tmp) / "upload"
+            root.mkdir()
+            if job.payload_kind == ImportJob.PayloadKind.YAML:
+                (root / "catalog-info.yaml").write_bytes(payload)
+            else:
+                members = dict(_archive_members(payload, job.payload_kind))
+                if job.payload_kind == ImportJob.PayloadKind.ZIP:
+                    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+                        for name in members:
+                            target = root / name
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            target.write_bytes(archive.read(name)[:MAX_UNPACKED_BYTES])
+                else:
+                    with tarfile.open(fileobj=io.BytesIO(payload), mode="r:*") as archive:
+                        archive.extractall(
+                            root,
+                            members=[m for m in archive.getmembers() if m.isfile()],
+                            filter="data",
+                        )
+            report = catalog_import(
+                paths=[str(root)],
+                source=job.source,
+                prune=job.prune,
+                dry_run=job.dry_run,
+                strict=job.strict,
+                progress=progress,
+            )
+    except CatalogImportRefused as exc:
+        _job_finish(job, exc.report, error=str(exc))
+        return
+    except DomainError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            error=exc.detail,
+            finished_at=timezone.now(),
+            payload=b"",
+        )
+        return
+    _job_finish(job, report)
+
+
+def _job_finish(job, report: ImportReport, *, error: str = "") -> None:
+    from django.utils import timezone
+
+    from catalog.models import ImportJob
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED if error else ImportJob.Status.SUCCEEDED,
+        summary=report.as_dict(),
+        problems=[p.as_dict() for p in report.problems[:1000]],
+        error=error,
+        phase="done",
+        finished_at=timezone.now(),
+        payload=b"",
+    )
