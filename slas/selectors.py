@@ -450,3 +450,11 @@ def sla_compliance(*, sla: Sla, today: date | None = None) -> budget.Compliance:
 def sla_incidents(*, sla: Sla, limit: int = 20) -> QuerySet[Incident]:
     subject = {"service_id": sla.service_id} if sla.service_id else {"api_id": sla.api_id}
     return Incident.objects.filter(**subject).order_by("-started_at")[:limit]
+
+
+def sla_measurements(*, sla: Sla, today: date | None = None) -> QuerySet[Measurement]:
+    """The daily counts of the SLA's subject inside its current window, oldest first."""
+    today = today or timezone.localdate()
+    start, end, _ = budget.window_bounds(kind=sla.window_kind, days=sla.window_days, today=today)
+    subject = {"service_id": sla.service_id} if sla.service_id else {"api_id": sla.api_id}
+    return Measurement.objects.filter(**subject, day__range=(start, end)).order_by("day")

@@ -2,5 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from slas.api.views import SlaViewSet, VersioningPolicyViewSet
+
 router = SimpleRouter()
+router.register("slas", SlaViewSet, basename="sla")
+router.register("versioning-policies", VersioningPolicyViewSet, basename="versioning-policy")
 urlpatterns: list = []
