@@ -18,6 +18,8 @@ class CommaMultipleChoiceFilter(df.MultipleChoiceFilter):
 
     class field_class(df.MultipleChoiceFilter.field_class):
         def to_python(self, value):
+            if isinstance(value, str | int):
+                value = [str(value)]
             values = super().to_python(value)
             out: list[str] = []
             for item in values:
