@@ -126,8 +126,41 @@ class _Differ:
         self.r_schemas = SchemaIndex(revision, self.r_resolver)
         self._memo: dict[tuple[int, int, str], tuple[Change, ...]] = {}
         self._open: set[tuple[int, int, str]] = set()  # pairs being compared (cycle guard)
-        self._cuts = 0
+        # Results inside cycles, with the pairs their traversal entered and the open pairs it
+        # cut at; and one (entered, cut) frame per pair being compared (the bottom one is a sink).
+        self._cyclic: dict[tuple, tuple[tuple[Change, ...], frozenset, frozenset]] = {}
+        self._frames: list[tuple[set, set]] = [(set(), set())]
         self.findings: list[Finding] = []
+        self._clean = self._clean_components()
+
+    def _clean_components(self) -> frozenset[str]:
+        """Refs of component schemas identical in both documents, as is every schema they reach."""
+        prefix = "#/components/schemas/"
+        b_schemas = (self.base.get("components") or {}).get("schemas") or {}
+        r_schemas = (self.rev.get("components") or {}).get("schemas") or {}
+        refs: dict[str, set[str]] = {}
+        for name, schema in r_schemas.items():
+            found: set[str] = set()
+            stack = [schema]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, dict):
+                    ref = node.get("$ref")
+                    if isinstance(ref, str):
+                        found.add(ref)
+                    stack.extend(v for v in node.values() if isinstance(v, dict | list))
+                elif isinstance(node, list):
+                    stack.extend(v for v in node if isinstance(v, dict | list))
+            refs[prefix + escape(name)] = found
+        clean = {prefix + escape(n) for n, s in r_schemas.items() if b_schemas.get(n) == s}
+        changed = True
+        while changed:  # a schema reaching a changed (or non-schema) ref is not clean
+            changed = False
+            for ref in list(clean):
+                if not refs[ref] <= clean:
+                    clean.discard(ref)
+                    changed = True
+        return frozenset(clean)
 
     # ------------------------------------------------------------------ document level
 
@@ -890,19 +923,34 @@ class _Differ:
         return f"{chain[0]}-{kind}"
 
     def _compare(self, b_raw: Any, r_raw: Any, direction: str) -> tuple[Change, ...]:
+        if isinstance(b_raw, dict) and isinstance(r_raw, dict):
+            ref = b_raw.get("$ref")
+            if ref is not None and ref in self._clean and ref == r_raw.get("$ref"):
+                return ()  # the same component, unchanged down to every schema it reaches
         b_node, r_node = self.b_resolver.resolve(b_raw), self.r_resolver.resolve(r_raw)
         key = (id(b_node), id(r_node), direction)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        if key in self._open:  # a cycle: this pair is being compared further up
-            self._cuts += 1
+        open_pairs = self._open
+        if key in open_pairs:  # a cycle: this pair is being compared further up
+            self._frames[-1][1].add(key)
             return ()
+        cyclic = self._cyclic.get(key)
+        if cyclic is not None:
+            result, visited, cut = cyclic
+            # The traversal only depends on which pairs are open: reuse it when it would cut at
+            # exactly the same places (its cut targets open, nothing else it visits open).
+            if cut <= open_pairs and visited.isdisjoint(open_pairs):
+                self._frames[-1][0].update(visited)
+                self._frames[-1][1].update(cut)
+                return result
         if b_node == r_node and isinstance(b_node, dict) and _LEAF_FREE.isdisjoint(b_node):
             self._memo[key] = ()  # an identical leaf schema: nothing can differ
             return ()
-        self._open.add(key)
-        cuts = self._cuts
+        open_pairs.add(key)
+        frame: tuple[set, set] = (set(), set())
+        self._frames.append(frame)
         try:
             result = tuple(
                 self._compare_schemas(
@@ -910,11 +958,19 @@ class _Differ:
                 )
             )
         finally:
-            self._open.discard(key)
-        # Only results untouched by a cycle are reused: they do not depend on the path that led
-        # to them, so every operation sees the same changes whatever was compared before.
-        if self._cuts == cuts:
+            open_pairs.discard(key)
+            self._frames.pop()
+        visited, cut = frame
+        if not cut:  # untouched by any cycle: the same result on every path
             self._memo[key] = result
+            return result
+        visited.add(key)
+        cut.discard(key)
+        known = self._cyclic.get(key)
+        if known is None or len(cut) < len(known[2]):  # keep the most reusable traversal
+            self._cyclic[key] = (result, frozenset(visited), frozenset(cut))
+        self._frames[-1][0].update(visited)
+        self._frames[-1][1].update(cut)
         return result
 
     def _compare_schemas(self, b: Schema, r: Schema, direction: str):

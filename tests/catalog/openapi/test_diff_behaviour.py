@@ -469,3 +469,22 @@ def test_findings_do_not_depend_on_document_order_even_with_shared_cycles():
         doc["paths"] = dict(reversed(list(doc["paths"].items())))
         doc["components"]["schemas"] = dict(reversed(list(doc["components"]["schemas"].items())))
     assert diff(reordered_base, reordered_rev) == findings
+
+
+def test_caches_do_not_change_the_findings():
+    """The memo, the cycle-aware reuse and the clean-component shortcut are pure optimisations."""
+    import importlib
+
+    from catalog.openapi import DiffOptions, synthetic
+
+    engine = importlib.import_module("catalog.openapi.diff")
+
+    class NoCache(dict):
+        def __setitem__(self, key, value):
+            pass
+
+    base = synthetic.generate(48, components=6)
+    rev = synthetic.mutate(base, changes=10)
+    uncached = engine._Differ(base, rev, DiffOptions())
+    uncached._memo, uncached._cyclic, uncached._clean = NoCache(), NoCache(), frozenset()
+    assert uncached.run() == diff(base, rev)
