@@ -68,6 +68,11 @@ class SlaViewSet(
             return selectors.sla_list(active_only=False)
         return selectors.sla_queryset()
 
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset  # any revision is reachable by id; filters apply to the list
+        return super().filter_queryset(queryset)
+
     def get_permissions(self):
         if self.action in {"measurements", "incidents"}:
             return [CanPushMeasurements()]

@@ -20,12 +20,16 @@ def test_sre_workbook_allowed_errors_exact():
 
 
 def test_sre_workbook_half_budget_consumed_exact():
-    consumed = budget.budget_consumed(target=Decimal("99.9"), good=3_000_000 - 1_500, total=3_000_000)
+    consumed = budget.budget_consumed(
+        target=Decimal("99.9"), good=3_000_000 - 1_500, total=3_000_000
+    )
     assert consumed == Decimal("0.5")
 
 
 def test_compliance_over_a_window_matches_the_workbook():
-    days = [DayCount(day=TODAY - timedelta(days=i), good=100_000 - 50, total=100_000) for i in range(30)]
+    days = [
+        DayCount(day=TODAY - timedelta(days=i), good=100_000 - 50, total=100_000) for i in range(30)
+    ]
     # 28-day rolling window: 2,800,000 requests, 1,400 errors, 2,800 allowed at 99.9 %.
     result = budget.compliance(target=Decimal("99.9"), days=days, today=TODAY)
     assert result.total == 2_800_000
@@ -59,20 +63,28 @@ def test_overspent_budget_is_exhausted_today_and_breached():
 
 
 def test_burn_rate_three_days_needs_three_days_of_data():
-    days = [DayCount(day=TODAY, good=999, total=1000), DayCount(day=TODAY - timedelta(days=1), good=1000, total=1000)]
+    days = [
+        DayCount(day=TODAY, good=999, total=1000),
+        DayCount(day=TODAY - timedelta(days=1), good=1000, total=1000),
+    ]
     result = budget.compliance(target=Decimal("99.9"), days=days, today=TODAY)
     assert result.burn_rates["1d"] == Decimal(1)
     assert result.burn_rates["3d"] is None
 
 
 def test_days_outside_the_window_are_ignored():
-    days = [DayCount(day=TODAY - timedelta(days=28), good=0, total=1000), DayCount(day=TODAY, good=1000, total=1000)]
+    days = [
+        DayCount(day=TODAY - timedelta(days=28), good=0, total=1000),
+        DayCount(day=TODAY, good=1000, total=1000),
+    ]
     result = budget.compliance(target=Decimal("99.9"), days=days, today=TODAY)
     assert result.total == 1000 and result.bad == 0
 
 
 def test_calendar_month_window():
-    start, end, length = budget.window_bounds(kind="calendar_month", days=28, today=date(2024, 2, 10))
+    start, end, length = budget.window_bounds(
+        kind="calendar_month", days=28, today=date(2024, 2, 10)
+    )
     assert (start, end, length) == (date(2024, 2, 1), date(2024, 2, 10), 29)
     start, end, length = budget.window_bounds(kind="rolling", days=7, today=date(2024, 2, 10))
     assert (start, end, length) == (date(2024, 2, 4), date(2024, 2, 10), 7)
@@ -83,7 +95,11 @@ def test_support_minutes_24x7_and_business_hours_across_time_zone():
     end = datetime(2025, 3, 10, 10, 0, tzinfo=UTC)  # the Monday after
     assert budget.support_minutes(start=start, end=end, hours=SupportHours()) == 67 * 60
     berlin = SupportHours(
-        always=False, days=frozenset({1, 2, 3, 4, 5}), start=time(9), end=time(17), tz="Europe/Berlin"
+        always=False,
+        days=frozenset({1, 2, 3, 4, 5}),
+        start=time(9),
+        end=time(17),
+        tz="Europe/Berlin",
     )
     # Friday 16:00–17:00 Berlin (60 min) + Monday 09:00–11:00 Berlin (120 min).
     assert budget.support_minutes(start=start, end=end, hours=berlin) == 180

@@ -49,22 +49,41 @@ def test_create_stores_revision_one_with_children(service, make_sla, admin):
         ({"time_zone": "Mars/Olympus"}, "time_zone", "Unknown time zone"),
         ({"support_hours": "sometimes"}, "support_hours", "Unknown support hours"),
         (
-            {"support_hours": "business", "business_days": [1], "business_start": time(17), "business_end": time(9)},
+            {
+                "support_hours": "business",
+                "business_days": [1],
+                "business_start": time(17),
+                "business_end": time(9),
+            },
             "business_end",
             "end after they start",
         ),
         (
-            {"support_hours": "business", "business_days": [], "business_start": time(9), "business_end": time(17)},
+            {
+                "support_hours": "business",
+                "business_days": [],
+                "business_start": time(9),
+                "business_end": time(17),
+            },
             "business_days",
             "at least one weekday",
         ),
         (
-            {"support_hours": "business", "business_days": [8], "business_start": time(9), "business_end": time(17)},
+            {
+                "support_hours": "business",
+                "business_days": [8],
+                "business_start": time(9),
+                "business_end": time(17),
+            },
             "business_days",
             "ISO weekdays",
         ),
         ({"support_hours": "business", "business_days": [1]}, "business_start", "start time"),
-        ({"support_hours": "business", "business_days": [1], "business_start": "9am"}, "business_start", "not a time"),
+        (
+            {"support_hours": "business", "business_days": [1], "business_start": "9am"},
+            "business_start",
+            "not a time",
+        ),
         ({"rto_minutes": -5}, "rto_minutes", "at least 0"),
     ],
 )
@@ -78,10 +97,22 @@ def test_field_validation_refuses_with_clear_message(service, make_sla, fields, 
     ("rows", "fragment"),
     [
         ([{"severity": "P5", "response_minutes": 5}], "Unknown severity"),
-        ([{"severity": "P1", "response_minutes": 5}, {"severity": "P1", "response_minutes": 6}], "listed twice"),
+        (
+            [{"severity": "P1", "response_minutes": 5}, {"severity": "P1", "response_minutes": 6}],
+            "listed twice",
+        ),
         ([{"severity": "P1", "response_minutes": None}], "needs a response time"),
-        ([{"severity": "P1", "response_minutes": 60, "resolution_minutes": 30}], "must not be shorter"),
-        ([{"severity": "P1", "response_minutes": 60}, {"severity": "P2", "response_minutes": 30}], "must not be slower"),
+        (
+            [{"severity": "P1", "response_minutes": 60, "resolution_minutes": 30}],
+            "must not be shorter",
+        ),
+        (
+            [
+                {"severity": "P1", "response_minutes": 60},
+                {"severity": "P2", "response_minutes": 30},
+            ],
+            "must not be slower",
+        ),
     ],
 )
 def test_severity_validation(service, make_sla, rows, fragment):
@@ -99,13 +130,29 @@ def test_severity_validation(service, make_sla, rows, fragment):
             ],
             "must not decrease",
         ),
-        ([{"delay_minutes": None, "contact_kind": "email", "contact_email": "a@example.com"}], "needs a delay"),
-        ([{"delay_minutes": 0, "contact_kind": "email", "contact_email": "not-an-email"}], "not a valid e-mail"),
+        (
+            [{"delay_minutes": None, "contact_kind": "email", "contact_email": "a@example.com"}],
+            "needs a delay",
+        ),
+        (
+            [{"delay_minutes": 0, "contact_kind": "email", "contact_email": "not-an-email"}],
+            "not a valid e-mail",
+        ),
         ([{"delay_minutes": 0, "contact_kind": "team"}], "choose the team"),
-        ([{"delay_minutes": 0, "contact_kind": "oncall", "contact_handle": "pager me"}], "on-call handle"),
+        (
+            [{"delay_minutes": 0, "contact_kind": "oncall", "contact_handle": "pager me"}],
+            "on-call handle",
+        ),
         ([{"delay_minutes": 0, "contact_kind": "pigeon"}], "unknown contact kind"),
         (
-            [{"delay_minutes": 0, "contact_kind": "oncall", "contact_handle": "@x", "condition": "maybe"}],
+            [
+                {
+                    "delay_minutes": 0,
+                    "contact_kind": "oncall",
+                    "contact_handle": "@x",
+                    "condition": "maybe",
+                }
+            ],
             "unknown condition",
         ),
     ],
@@ -120,14 +167,23 @@ def test_escalation_accepts_team_and_paging_url(service, make_sla, consumer_team
         service=service,
         escalation_levels=[
             {"delay_minutes": 0, "contact_kind": "team", "contact_team": consumer_team},
-            {"delay_minutes": 0, "contact_kind": "oncall", "contact_handle": "https://pager.example.com/p/1"},
+            {
+                "delay_minutes": 0,
+                "contact_kind": "oncall",
+                "contact_handle": "https://pager.example.com/p/1",
+            },
         ],
     )
-    assert [e.contact for e in sla.escalation_levels.all()] == ["Checkout", "https://pager.example.com/p/1"]
+    assert [e.contact for e in sla.escalation_levels.all()] == [
+        "Checkout",
+        "https://pager.example.com/p/1",
+    ]
 
 
 def test_all_problems_are_listed_at_once(service, make_sla):
-    error = refused(make_sla, service=service, availability_target=Decimal(120), time_zone="Nowhere/X")
+    error = refused(
+        make_sla, service=service, availability_target=Decimal(120), time_zone="Nowhere/X"
+    )
     assert set(error.errors) >= {"availability_target", "time_zone"}
 
 
@@ -158,7 +214,9 @@ def test_database_refuses_two_subjects_and_two_active(service, api, make_sla):
 
 def test_revise_keeps_history_and_one_active(service, make_sla, admin, owner):
     first = make_sla(service=service, actor=owner)
-    second = services.sla_revise(sla=first, fields={"availability_target": Decimal("99.95")}, actor=admin)
+    second = services.sla_revise(
+        sla=first, fields={"availability_target": Decimal("99.95")}, actor=admin
+    )
     first.refresh_from_db()
     assert (first.is_active, second.is_active) == (False, True)
     assert second.revision == 2
@@ -187,7 +245,9 @@ def test_invalid_revision_writes_nothing(service, make_sla):
     assert first.is_active and Sla.objects.count() == 1
 
 
-def test_weakening_notifies_consumer_owners_and_sla_owner(api, consumer, consumer_team, team, make_sla, admin):
+def test_weakening_notifies_consumer_owners_and_sla_owner(
+    api, consumer, consumer_team, team, make_sla, admin
+):
     sla = make_sla(api=api)
     new = services.sla_revise(sla=sla, fields={"availability_target": Decimal("99.5")}, actor=admin)
     assert new.change == Sla.Change.WEAKENED
@@ -195,16 +255,22 @@ def test_weakening_notifies_consumer_owners_and_sla_owner(api, consumer, consume
     assert event.dedupe_key == f"sla:{new.pk}:weakened"
     assert "99.9 % to 99.5 %" in event.body
     assert event.actor == admin
-    relations = dict(Notification.objects.filter(event=event).values_list("recipient_id", "relation"))
+    relations = dict(
+        Notification.objects.filter(event=event).values_list("recipient_id", "relation")
+    )
     assert relations == {consumer_team.pk: "direct", team.pk: "owner"}
     assert not ChangeEvent.objects.filter(kind="sla_strengthened").exists()
 
 
-def test_service_subject_notifies_consumers_of_its_apis(service, api, consumer, consumer_team, make_sla):
+def test_service_subject_notifies_consumers_of_its_apis(
+    service, api, consumer, consumer_team, make_sla
+):
     sla = make_sla(service=service)
     services.sla_revise(sla=sla, fields={"latency_p95_ms": 900})  # latency now promised: stronger
     event = ChangeEvent.objects.get(kind="sla_strengthened")
-    assert Notification.objects.filter(event=event, recipient=consumer_team, relation="direct").exists()
+    assert Notification.objects.filter(
+        event=event, recipient=consumer_team, relation="direct"
+    ).exists()
 
 
 def test_escalation_level_removed_is_weakening_and_escalation_change(api, consumer, make_sla):
@@ -229,11 +295,16 @@ def test_mixed_change_records_both(api, consumer, make_sla):
     new = services.sla_revise(
         sla=sla,
         fields={"availability_target": Decimal("99.95")},
-        severity_targets=[{"severity": "P1", "response_minutes": 30, "resolution_minutes": 240},
-                          {"severity": "P2", "response_minutes": 60, "resolution_minutes": 480}],
+        severity_targets=[
+            {"severity": "P1", "response_minutes": 30, "resolution_minutes": 240},
+            {"severity": "P2", "response_minutes": 60, "resolution_minutes": 480},
+        ],
     )
     assert new.change == Sla.Change.MIXED
-    assert set(ChangeEvent.objects.values_list("kind", flat=True)) == {"sla_weakened", "sla_strengthened"}
+    assert set(ChangeEvent.objects.values_list("kind", flat=True)) == {
+        "sla_weakened",
+        "sla_strengthened",
+    }
     weakened = ChangeEvent.objects.get(kind="sla_weakened")
     assert "P1 response time raised from 15 to 30 min" in weakened.body
 
@@ -242,8 +313,13 @@ def test_support_hours_reduction_is_weakening(service, make_sla):
     sla = make_sla(service=service)
     new = services.sla_revise(
         sla=sla,
-        fields={"support_hours": "business", "business_days": [1, 2, 3, 4, 5],
-                "business_start": time(9), "business_end": time(17), "time_zone": "Europe/Berlin"},
+        fields={
+            "support_hours": "business",
+            "business_days": [1, 2, 3, 4, 5],
+            "business_start": time(9),
+            "business_end": time(17),
+            "time_zone": "Europe/Berlin",
+        },
     )
     assert new.change == Sla.Change.WEAKENED
     assert any("Support hours reduced" in line for line in new.change_summary["weakened"])
@@ -257,5 +333,10 @@ def test_change_events_are_deduplicated_per_revision(api, consumer, make_sla):
 
 
 def test_escalation_levels_protect_contact_team(service, make_sla, consumer_team):
-    make_sla(service=service, escalation_levels=[{"delay_minutes": 0, "contact_kind": "team", "contact_team": consumer_team}])
+    make_sla(
+        service=service,
+        escalation_levels=[
+            {"delay_minutes": 0, "contact_kind": "team", "contact_team": consumer_team}
+        ],
+    )
     assert EscalationLevel.objects.filter(contact_team=consumer_team).exists()
