@@ -212,3 +212,41 @@ def test_version_spec_endpoint_returns_stored_findings(pets, owner, api_client):
     body = api_client(owner).get(f"/api/v1/api-versions/{v2.pk}/spec/").json()
     assert body["base_version"] == "1.0.0" and body["breaking"] is True
     assert body["summary"] == {"error": 1, "warning": 0, "info": 0}
+
+
+def test_version_page_shows_operations_by_tag_schemas_and_the_changelog(
+    pets, owner, api_client, client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    publish(api_client(owner), "2.0.0", as_yaml(v2_removing_name()))
+    v2 = ApiVersion.objects.get(version="2.0.0")
+    client.force_login(owner)
+    response = client.get(f"/catalog/api-versions/{v2.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Changes" in html and "against 1.0.0" in html
+    assert "response-required-property-removed" in html
+    assert html.index("<h4>owners</h4>") < html.index("<h4>pets</h4>")  # no declared tags: by name
+    assert "/pets/{id}" in html and "getPet" in html
+    assert "<code>tag</code>" in html  # a schema row of Pet
+    v1_html = client.get(f"/catalog/api-versions/{pets['v1'].pk}/").content.decode()
+    assert "nothing to compare with" in v1_html
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/catalog/api-versions/{v2.pk}/")
+    assert len(queries) < 40
+
+
+def test_recursive_schemas_render_without_looping(pets, owner, api_client, client):
+    import copy
+
+    doc = copy.deepcopy(v2_additive())
+    doc["components"]["schemas"]["Pet"]["properties"]["parent"] = {
+        "$ref": "#/components/schemas/Pet"
+    }
+    assert publish(api_client(owner), "1.1.0", as_yaml(doc)).status_code == 201
+    v = ApiVersion.objects.get(version="1.1.0")
+    client.force_login(owner)
+    html = client.get(f"/catalog/api-versions/{v.pk}/").content.decode()
+    assert "recursive: Pet" in html
