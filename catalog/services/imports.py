@@ -386,14 +386,15 @@ class _Importer:
         self._tick("plan")
         self.progress("planning", 0, len(self.catalog.entities))
         for entity in self.catalog.entities:
-            row = self._map(entity)
             existing = self.sources.get(entity.key)
             if existing is None or (existing.object_id is None and entity.kind != "Location"):
+                row = self._map(entity)
                 row.status = "created"
             elif existing.content_hash == entity.content_hash and existing.source == self.source:
-                row.status = "unchanged"
-                row.object_id = existing.object_id
+                # unchanged: mapped lazily, only if a neighbour's change needs its fields
+                row = Row(entity, {}, {}, status="unchanged", object_id=existing.object_id)
             else:
+                row = self._map(entity)
                 row.status = "updated"
                 row.object_id = existing.object_id
             self.rows[entity.key] = row
@@ -597,6 +598,8 @@ class _Importer:
             )
             for row in rows:
                 if row.object_id not in alive:
+                    mapped = self._map(row.entity)
+                    row.fields, row.extra = mapped.fields, mapped.extra
                     kind = row.entity.kind
                     self.report.kinds[kind].unchanged -= 1
                     self.report.kinds[kind].created += 1
@@ -1003,6 +1006,10 @@ class _Importer:
         ]
         if not rows:
             return
+        for row in rows:
+            if not row.fields:
+                mapped = self._map(row.entity)
+                row.fields, row.extra = mapped.fields, mapped.extra
         before = dict(
             Api.objects.filter(pk__in=[r.object_id for r in rows if r.object_id]).values_list(
                 "pk", "provider_id"
