@@ -13,8 +13,7 @@ Public interface (used by the API, the pages, the deprecation workflow and notif
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -428,15 +427,19 @@ def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list
     """Run the one recursive query and turn its rows into an ``Impact``.
 
     The query computes *reachability* only, with a plain ``UNION`` (which de-duplicates, so
-    cycles terminate without tracking paths). It returns, in one result set, the seed consumers
-    (``kind='s'``), every edge leaving a reachable service (``kind='e'``) and the reachable
-    services' names (``kind='n'``). Depth and one shortest path per service are then found by a
-    breadth-first walk in Python over that subgraph, O(edges).
+    cycles terminate without tracking paths or depths). It returns one row per reachable service:
+    its name and team, whether it is a seed (a direct consumer), and the list of the services
+    consuming it (its out-edges in the reachable subgraph, aggregated in SQL). Depth and one
+    shortest path per service then come from a breadth-first walk in Python, O(edges).
     The changed provider itself is never part of the result (nor walked through).
     """
     dep = Dependency._meta.db_table
     svc = Service._meta.db_table
     team = Team._meta.db_table
+    if connection.vendor == "postgresql":
+        agg = "string_agg(d.consumer_id::text, ',')"
+    else:
+        agg = "group_concat(d.consumer_id, ',')"
     sql = f"""
         WITH RECURSIVE
         seeds(id) AS ({seed_sql}),
@@ -445,60 +448,63 @@ def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list
             UNION
             SELECT d.consumer_id FROM {dep} d JOIN reach r ON d.provider_id = r.id
             WHERE d.consumer_id <> %s
+        ),
+        out_edges(id, consumers) AS (
+            SELECT d.provider_id, {agg} FROM {dep} d
+            WHERE d.provider_id IN (SELECT id FROM reach) AND d.consumer_id <> %s
+            GROUP BY d.provider_id
         )
-        SELECT 'n', s.id, s.owner_id, s.slug, s.name, t.slug, t.name
-            FROM reach r JOIN {svc} s ON s.id = r.id JOIN {team} t ON t.id = s.owner_id
-        UNION ALL
-        SELECT DISTINCT 'e', d.provider_id, d.consumer_id, NULL, NULL, NULL, NULL
-            FROM {dep} d WHERE d.provider_id IN (SELECT id FROM reach) AND d.consumer_id <> %s
-        UNION ALL
-        SELECT 's', id, NULL, NULL, NULL, NULL, NULL FROM seeds
+        SELECT s.id, s.owner_id, s.slug, s.name, t.slug, t.name,
+               CASE WHEN s.id IN (SELECT id FROM seeds) THEN 1 ELSE 0 END, o.consumers
+        FROM reach r
+        JOIN {svc} s ON s.id = r.id
+        JOIN {team} t ON t.id = s.owner_id
+        LEFT JOIN out_edges o ON o.id = r.id
     """
     params = [*seed_params, provider.pk, provider.pk]
-    seeds: list[int] = []
-    adjacency: dict[int, list[int]] = {}
-    info: dict[int, tuple] = {}
+    # Ids stay strings here: the aggregated consumer lists need no int() per edge.
+    info: dict[str, tuple] = {}
+    adjacency: dict[str, list[str]] = {}
+    seeds: list[str] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, a, b, slug, name, team_slug, team_name in cursor.fetchall():
-            if kind == "s":
-                seeds.append(a)
-            elif kind == "e":
-                adjacency.setdefault(a, []).append(b)
-            else:
-                info[a] = (b, slug, name, team_slug, team_name)
+        for sid, owner_id, slug, name, team_slug, team_name, is_seed, consumers in cursor:
+            key = str(sid)
+            info[key] = (sid, owner_id, slug, name, team_slug, team_name)
+            if is_seed:
+                seeds.append(key)
+            if consumers:
+                adjacency[key] = str(consumers).split(",")
 
-    # Breadth-first from the seeds: depth 1 = direct consumers; parents give one shortest path.
-    # Neighbours are visited in slug order so the chosen path is deterministic.
-    def order(ids: Iterable[int]) -> list[int]:
-        return sorted(set(ids), key=lambda i: (info[i][1] if i in info else "", i))
+    # Breadth-first from the seeds, level by level. Each level is walked in id order, so a
+    # service's parent is the lowest-id service of the previous level it consumes: one
+    # deterministic shortest path. Depth 1 = direct consumers.
+    depth = dict.fromkeys(seeds, 1)
+    parent: dict[str, str] = {}
+    frontier = seeds
+    level = 1
+    while frontier:
+        frontier.sort(key=int)
+        level += 1
+        nxt: list[str] = []
+        for current in frontier:
+            for consumer in adjacency.get(current, ()):
+                if consumer not in depth:
+                    depth[consumer] = level
+                    parent[consumer] = current
+                    nxt.append(consumer)
+        frontier = nxt
 
-    depth: dict[int, int] = {}
-    parent: dict[int, int | None] = {}
-    queue: deque[int] = deque()
-    for sid in order(seeds):
-        depth[sid] = 1
-        parent[sid] = None
-        queue.append(sid)
-    while queue:
-        current = queue.popleft()
-        for nxt in order(adjacency.get(current, ())):
-            if nxt not in depth:
-                depth[nxt] = depth[current] + 1
-                parent[nxt] = current
-                queue.append(nxt)
-
-    def chain(sid: int) -> list[int]:
-        out = [sid]
-        while parent[out[-1]] is not None:
-            out.append(parent[out[-1]])
-        return out[::-1]
-
+    slug_of = {key: row[2] for key, row in info.items()}
+    name_of = {key: row[3] for key, row in info.items()}
     direct: list[ImpactedService] = []
     transitive: list[ImpactedService] = []
-    for sid in sorted(depth, key=lambda i: (depth[i], info[i][2].lower(), i)):
-        owner_id, slug, name, team_slug, team_name = info[sid]
-        ids = chain(sid)
+    for key in sorted(depth, key=lambda i: (depth[i], name_of[i].lower(), int(i))):
+        sid, owner_id, slug, name, team_slug, team_name = info[key]
+        chain = [key]
+        while chain[-1] in parent:
+            chain.append(parent[chain[-1]])
+        chain.reverse()
         item = ImpactedService(
             service_id=sid,
             slug=slug,
@@ -506,9 +512,9 @@ def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list
             team_id=owner_id,
             team_slug=team_slug,
             team_name=team_name,
-            depth=depth[sid],
-            path=[provider.slug, *(info[i][1] for i in ids)],
-            path_names=[provider.name, *(info[i][2] for i in ids)],
+            depth=depth[key],
+            path=[provider.slug, *(slug_of[i] for i in chain)],
+            path_names=[provider.name, *(name_of[i] for i in chain)],
         )
         (direct if item.depth == 1 else transitive).append(item)
     return Impact(
