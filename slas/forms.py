@@ -144,6 +144,11 @@ class VersioningPolicyAdminForm(forms.ModelForm):
         model = VersioningPolicy
         fields = list(services.POLICY_FIELDS)
 
+    def _get_validation_exclusions(self):
+        # policy_create/policy_update hand the default over from the previous default policy,
+        # so the one-default constraint must not refuse the form first.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
     def clean(self):
         data = super().clean()
         if self.errors:

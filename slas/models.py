@@ -199,11 +199,13 @@ class Sla(models.Model):
                 fields=["service"],
                 condition=Q(is_active=True, service__isnull=False),
                 name="slas_sla_one_active_per_service",
+                violation_error_message="This service already has an active SLA; change that one.",
             ),
             models.UniqueConstraint(
                 fields=["api"],
                 condition=Q(is_active=True, api__isnull=False),
                 name="slas_sla_one_active_per_api",
+                violation_error_message="This API already has an active SLA; change that one.",
             ),
             models.UniqueConstraint(
                 fields=["service", "revision"], name="slas_sla_service_revision_unique"
@@ -214,12 +216,14 @@ class Sla(models.Model):
             models.CheckConstraint(
                 condition=Q(availability_target__gt=0) & Q(availability_target__lt=100),
                 name="slas_sla_availability_range",
+                violation_error_message="Availability must be more than 0 and less than 100 percent.",
             ),
             models.CheckConstraint(
                 condition=Q(latency_p95_ms__isnull=True)
                 | Q(latency_p99_ms__isnull=True)
                 | Q(latency_p99_ms__gte=F("latency_p95_ms")),
                 name="slas_sla_p99_gte_p95",
+                violation_error_message="Latency p99 must be at least latency p95.",
             ),
             models.CheckConstraint(
                 condition=Q(window_days__gte=1) & Q(window_days__lte=366),
@@ -233,6 +237,7 @@ class Sla(models.Model):
                     business_end__gt=F("business_start"),
                 ),
                 name="slas_sla_business_hours_valid",
+                violation_error_message="Business hours need a start and an end after the start.",
             ),
         ]
         indexes = [
@@ -272,6 +277,7 @@ class SeverityTarget(models.Model):
                 condition=Q(resolution_minutes__isnull=True)
                 | Q(resolution_minutes__gte=F("response_minutes")),
                 name="slas_severitytarget_resolution_after_response",
+                violation_error_message="The resolution time must not be shorter than the response time.",
             ),
         ]
 
@@ -318,6 +324,9 @@ class EscalationLevel(models.Model):
                 | (Q(contact_kind="email") & ~Q(contact_email=""))
                 | (Q(contact_kind="oncall") & ~Q(contact_handle="")),
                 name="slas_escalation_contact_present",
+                violation_error_message=(
+                    "Give the contact that matches the contact kind (a team, an e-mail or a handle)."
+                ),
             ),
         ]
 

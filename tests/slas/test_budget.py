@@ -42,7 +42,7 @@ def test_compliance_over_a_window_matches_the_workbook():
     assert result.burn_rates["1d"] == Decimal("0.5")
     assert result.burn_rates["3d"] == Decimal("0.5")
     assert result.burn_rates["1h"] is None and result.burn_rates["6h"] is None
-    # Half the budget left at half the sustainable rate: 0.5 × 28 / 0.5 = 28 days.
+    # Half the budget left at half the sustainable rate: 0.5 x 28 / 0.5 = 28 days.
     assert result.exhaustion_on == TODAY + timedelta(days=28)
 
 
@@ -101,7 +101,7 @@ def test_support_minutes_24x7_and_business_hours_across_time_zone():
         end=time(17),
         tz="Europe/Berlin",
     )
-    # Friday 16:00–17:00 Berlin (60 min) + Monday 09:00–11:00 Berlin (120 min).
+    # Friday 16:00-17:00 Berlin (60 min) + Monday 09:00-11:00 Berlin (120 min).
     assert budget.support_minutes(start=start, end=end, hours=berlin) == 180
 
 
@@ -148,7 +148,7 @@ def test_remaining_budget_never_exceeds_100_percent(target, rows):
     units=st.lists(st.integers(min_value=1, max_value=50), min_size=60, max_size=60),
 )
 def test_burn_rate_one_spends_exactly_the_budget_over_the_window(target, window, units):
-    # Each day's traffic is a multiple of 100,000 so that (1 - target) × total is whole.
+    # Each day's traffic is a multiple of 100,000 so that (1 - target) x total is whole.
     allowed = (Decimal(1) - target / 100) * 100_000
     assert allowed == allowed.to_integral_value()
     days = []
