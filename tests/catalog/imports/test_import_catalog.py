@@ -341,3 +341,28 @@ def test_export_one_team_to_stdout(tree):
     assert "name: infrastructure" in text and "kind: Component" not in text
     with pytest.raises(CommandError, match="No team"):
         call_command("export_catalog", "--team", "nope", stdout=StringIO())
+
+
+def test_api_moving_to_another_provider_keeps_dependency_provider_in_sync(tree):
+    run(tree)
+    web = tree / "components" / "artist-web" / "catalog-info.yaml"
+    web.write_text(web.read_text().replace("  providesApis: [artist-api]\n", ""))
+    lookup = tree / "components" / "artist-lookup" / "catalog-info.yaml"
+    lookup.write_text(
+        lookup.read_text().replace(
+            "  consumesApis:\n    - api:default/artist-api\n", "  providesApis: [artist-api]\n"
+        )
+    )
+    db = tree / "components" / "artist-web" / "catalog-info.yaml"
+    db.write_text(
+        db.read_text().replace(
+            "  dependsOn: [resource:artists-db]\n",
+            "  dependsOn: [resource:artists-db]\n  consumesApis: [artist-api]\n",
+        )
+    )
+    output = run(tree)
+    assert "0 failed" in output
+    api = Api.objects.get(slug="artist-api")
+    assert api.provider.slug == "artist-lookup"
+    dep = Dependency.objects.get()
+    assert (dep.consumer.slug, dep.provider.slug) == ("artist-web", "artist-lookup")
