@@ -37,8 +37,7 @@ RESPONSE = "response"
 Change = tuple[str, str, tuple[str, ...], str]
 
 # Formats whose value range is wider than another's: (narrow, wide).
-_WIDER_FORMATS = {("int32", "int64"), ("float", "double"), ("date", "date-time")}
-_WIDER_FORMATS_EXCLUDED = {("date", "date-time")}  # different wire formats, not a widening
+_WIDER_FORMATS = {("int32", "int64"), ("float", "double")}
 
 
 # Keywords through which a schema reaches other schemas (so equal text may hide a changed $ref).
@@ -81,9 +80,9 @@ def _format_relation(before: str | None, after: str | None) -> str:
         return "wider"
     if before is None:
         return "narrower"
-    if (before, after) in _WIDER_FORMATS and (before, after) not in _WIDER_FORMATS_EXCLUDED:
+    if (before, after) in _WIDER_FORMATS:
         return "wider"
-    if (after, before) in _WIDER_FORMATS and (after, before) not in _WIDER_FORMATS_EXCLUDED:
+    if (after, before) in _WIDER_FORMATS:
         return "narrower"
     return "different"
 
