@@ -137,33 +137,67 @@ def event_record(
             by_team[recipient.team_id] = recipient
     now = timezone.now()
     plans = _plans_for(list(by_team), now=now)
-    rows = []
+    rows: list[dict] = []
     pending = 0
     for team_id, recipient in by_team.items():
         plan = plans[team_id]
         if recipient.relation == Notification.Relation.TRANSITIVE and not plan.transitive:
             continue
         for channel in plan.channels:
-            row = Notification(
-                event=event,
-                recipient_id=team_id,
-                channel=channel,
-                relation=recipient.relation,
-                path=list(recipient.path),
-                detail=dict(recipient.detail),
-            )
+            row = {
+                "event_id": event.pk,
+                "recipient_id": team_id,
+                "channel": channel,
+                "relation": recipient.relation,
+                "path": list(recipient.path),
+                "detail": dict(recipient.detail),
+                "created_at": now,
+            }
             if channel == Notification.Channel.INBOX:
-                row.state = Notification.State.DELIVERED
-                row.delivered_at = now
+                row["state"] = Notification.State.DELIVERED
+                row["delivered_at"] = now
             else:
-                row.digest = plan.digest_at is not None
-                row.next_attempt_at = plan.digest_at or now
-                pending += 0 if row.digest else 1
+                row["digest"] = plan.digest_at is not None
+                row["next_attempt_at"] = plan.digest_at or now
+                pending += 0 if row["digest"] else 1
             rows.append(row)
-    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    _insert_notifications(rows)
     if pending:
         transaction.on_commit(lambda: dispatch(expected=pending))
     return event
+
+
+def _insert_notifications(rows: list[dict]) -> None:
+    """Insert planned rows with one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
+
+    Equivalent to ``bulk_create(ignore_conflicts=True)`` (the unique (recipient, event, channel)
+    constraint still decides) but without the ORM's per-value compilation, which dominates when
+    an event reaches thousands of teams. Values are prepared by the model fields themselves.
+    """
+    if not rows:
+        return
+    meta = Notification._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    prepared_cache: dict[tuple, object] = {}
+
+    def prep(f, value):
+        if isinstance(value, list | dict):
+            return f.get_db_prep_save(value, connection)
+        key = (f.attname, value)
+        if key not in prepared_cache:
+            prepared_cache[key] = f.get_db_prep_save(value, connection)
+        return prepared_cache[key]
+
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING"
+    )
+    params = [[prep(f, row.get(f.attname, defaults[f.attname])) for f in fields] for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 2000):
+            cursor.executemany(sql, params[start : start + 2000])
 
 
 # --- dispatch ---------------------------------------------------------------------------------

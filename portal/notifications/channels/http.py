@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from portal.notifications import conf, netguard
@@ -53,3 +55,7 @@ def post(*, url: str, body: bytes, headers: dict, ctx: Context) -> int:
     if 300 <= status < 400:
         raise DeliveryError(f"The endpoint answered {status}; redirects are not followed.")
     raise DeliveryError(f"The endpoint answered HTTP {status}.")
+
+
+# httpx logs every request at INFO; a delivery batch would flood the worker log.
+logging.getLogger("httpx").setLevel(logging.WARNING)
