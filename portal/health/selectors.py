@@ -21,6 +21,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     Max,
     Min,
     OuterRef,
@@ -96,6 +98,10 @@ def _days(value: Any) -> float | None:
     return float(value)
 
 
+DAYS_PG = Func(
+    F("live_at"), F("requested_at"), template="(%(expressions)s)", arg_joiner=" - ",
+    output_field=FloatField(),
+)  # fmt: skip
 DURATION = ExpressionWrapper(F("live_at") - F("requested_at"), output_field=DurationField())
 
 
@@ -115,10 +121,13 @@ def _duration_stats(
     the one column of durations and the same interpolation in Python (:mod:`stats`).
     ``order`` is ``"-median"`` (slowest first), ``"key"`` or ``""``.
     """
+    postgres = _is_postgres(qs)
     if duration is None:
-        duration, present = DURATION, Q(requested_at__isnull=False, live_at__isnull=False)
+        # On PostgreSQL date - date is an integer of days: cheaper to sort than an interval.
+        duration = DAYS_PG if postgres else DURATION
+        present = Q(requested_at__isnull=False, live_at__isnull=False)
     qs = qs.filter(present).annotate(duration=duration)
-    if _is_postgres(qs):
+    if postgres:
         rows_qs = qs.values(group) if group else qs
         aggregates = {
             "count": Count("id"),
