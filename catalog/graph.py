@@ -420,6 +420,10 @@ def layers_layout(
     return LayersLayout(width=width, height=height, boxes=list(boxes.values()), flows=placed)
 
 
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
 def render_layers_svg(layout: LayersLayout, *, svg_id: str = "layers") -> str:
     total = sum(b.services for b in layout.boxes)
     deps = sum(f.count for f in layout.flows) + sum(b.internal for b in layout.boxes)
@@ -444,7 +448,8 @@ def render_layers_svg(layout: LayersLayout, *, svg_id: str = "layers") -> str:
         width = min(1.5 + f.count / 40, 7)
         anchor = "start" if not f.upward else "end"
         title = (
-            f"{f.count} dependencies from {LAYER_LABELS[f.consumer]} to {LAYER_LABELS[f.provider]}"
+            f"{_n(f.count, 'dependency', 'dependencies')} from {LAYER_LABELS[f.consumer]} "
+            f"to {LAYER_LABELS[f.provider]}"
         )
         parts.append(
             f'<g class="layer-flow" data-from="{f.consumer}" data-to="{f.provider}" '
@@ -457,14 +462,16 @@ def render_layers_svg(layout: LayersLayout, *, svg_id: str = "layers") -> str:
     for b in layout.boxes:
         fill, stroke = LAYER_COLOURS[b.layer]
         inner = (
-            f"<title>{escape(b.label)}: {b.services} services, {b.internal} dependencies "
+            f"<title>{escape(b.label)}: {_n(b.services, 'service')}, "
+            f"{_n(b.internal, 'dependency', 'dependencies')} "
             f"within the layer</title>"
             f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.width:.1f}" height="{b.height:.1f}" '
             f'rx="8" fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
             f'<text x="{b.x + 16:.1f}" y="{b.y + 30:.1f}" font-size="16" font-weight="600" '
             f'fill="{stroke}">{escape(b.label)}</text>'
             f'<text x="{b.x + 16:.1f}" y="{b.y + 54:.1f}" font-size="13" fill="#1d2330">'
-            f"{b.services} services · {b.internal} dependencies within</text>"
+            f"{_n(b.services, 'service')} · {_n(b.internal, 'dependency', 'dependencies')} within"
+            "</text>"
         )
         attrs = f'class="layer-box" data-layer="{b.layer}" data-services="{b.services}"'
         if b.url:
