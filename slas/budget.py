@@ -68,7 +68,8 @@ class SupportHours:
 
 @dataclass(frozen=True)
 class DailyPoint:
-    """One day of the chart: attained availability that day and cumulative budget consumed."""
+    """One day of the chart: attained availability that day, and the share of the window's
+    error budget consumed by the end of that day (the last point equals ``consumed``)."""
 
     day: date
     attained: Decimal | None
@@ -243,16 +244,16 @@ def compliance(
         minutes += m
         weighted += Decimal(m) * _dec(incident.impact)
 
+    # The burn-down: share of the window's whole error budget spent by the end of each day.
     daily: list[DailyPoint] = []
-    run_good = run_total = 0
+    run_bad = 0
     for d in in_window:
-        run_good += d.good
-        run_total += d.total
+        run_bad += d.bad
         daily.append(
             DailyPoint(
                 day=d.day,
                 attained=attained_percent(good=d.good, total=d.total),
-                consumed=budget_consumed(target=target, good=run_good, total=run_total),
+                consumed=None if budget <= 0 else Decimal(run_bad) / budget,
             )
         )
 

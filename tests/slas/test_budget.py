@@ -181,3 +181,16 @@ def test_budget_module_has_no_django_import(module):
 
     source = inspect.getsource(importlib.import_module(module))
     assert "django" not in source.replace("Django-free", "")
+
+
+def test_daily_burn_down_rises_to_the_window_consumption():
+    days = [DayCount(day=TODAY - timedelta(days=i), good=999, total=1000) for i in range(4)]
+    result = budget.compliance(target=Decimal("99.8"), days=days, today=TODAY, window_days=4)
+    assert [p.consumed for p in result.daily] == [
+        Decimal("0.125"),
+        Decimal("0.25"),
+        Decimal("0.375"),
+        Decimal("0.5"),
+    ]
+    assert result.daily[-1].consumed == result.consumed
+    assert [p.attained for p in result.daily] == [Decimal("99.9")] * 4
