@@ -166,6 +166,7 @@ class MetricsIndexView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="metrics_index",
         parameters=FILTER_PARAMETERS,
         responses=inline_serializer(
             "HealthMetricsIndex", fields={"metrics": serializers.DictField()}
@@ -188,7 +189,9 @@ class MetricView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=ANY_OBJECT)
+    @extend_schema(
+        operation_id="metrics_detail", parameters=FILTER_PARAMETERS, responses=ANY_OBJECT
+    )
     def get(self, request, name: str, *args, **kwargs):
         if name not in METRICS:
             from rest_framework.exceptions import NotFound
