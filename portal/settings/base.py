@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE["catalog-deprecations-daily"] = {
     "task": "catalog.deprecations_daily",
     "schedule": 3600.0,
 }
+# slas: the compliance window rolls daily; refresh attained/budget/breached of active SLAs hourly.
+CELERY_BEAT_SCHEDULE["slas-compliance-refresh"] = {
+    "task": "slas.compliance_refresh",
+    "schedule": 3600.0,
+}
 PORTAL_NOTIFICATION_MAX_ATTEMPTS = int(env("PORTAL_NOTIFICATION_MAX_ATTEMPTS", "8"))
 PORTAL_NOTIFICATION_LEASE_SECONDS = int(env("PORTAL_NOTIFICATION_LEASE_SECONDS", "120"))
 PORTAL_NOTIFICATION_BATCH_SIZE = int(env("PORTAL_NOTIFICATION_BATCH_SIZE", "100"))

@@ -340,3 +340,22 @@ def test_escalation_levels_protect_contact_team(service, make_sla, consumer_team
         ],
     )
     assert EscalationLevel.objects.filter(contact_team=consumer_team).exists()
+
+
+def test_daily_refresh_task_moves_the_window(service, make_sla):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from slas.tasks import compliance_refresh
+
+    sla = make_sla(service=service)
+    today = timezone.localdate()
+    services.measurement_push(sla=sla, rows=[{"day": today, "good": 0, "total": 10}])
+    sla.refresh_from_db()
+    assert sla.is_breached
+    # 28 days later the bad day has left the rolling window.
+    later = (today + timedelta(days=28)).isoformat()
+    assert compliance_refresh.delay(later) is not None
+    sla.refresh_from_db()
+    assert not sla.is_breached and sla.attained_availability is None
