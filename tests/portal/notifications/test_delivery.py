@@ -296,9 +296,13 @@ def test_a_slow_batch_gives_back_what_it_cannot_send_within_its_lease(
     settings.PORTAL_NOTIFICATION_LEASE_SECONDS = 10
     teams = [make_team(webhook="https://93.184.216.34/x") for _ in range(3)]
     announce(teams)
-    clock = iter([0.0, 1.0, 20.0, 20.0, 20.0])
-    monkeypatch.setattr(services.time, "monotonic", lambda: next(clock))
-    monkeypatch.setattr(services.channels, "send", lambda *a, **k: None)
+    clock = {"now": 0.0}
+
+    def slow_send(*args, **kwargs):
+        clock["now"] += 20.0  # each send takes longer than the lease allows
+
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(services.channels, "send", slow_send)
     ids = services.delivery_claim(limit=10)
     report = services.deliver_claimed(ids)
     assert report.delivered == 1 and report.released == 2
