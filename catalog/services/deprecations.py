@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -408,6 +408,37 @@ def deprecation_update(*, deprecation: Deprecation, actor, **changes) -> Depreca
 # --- announce ------------------------------------------------------------------------------
 
 
+def _open_migrations(deprecation: Deprecation, *, actor, now) -> None:
+    """One ``notified`` ConsumerMigration per affected consumer, and its audit row.
+
+    One ``INSERT … SELECT`` per table, so the time and the number of queries stay flat whatever
+    the number of consumers (10,000 consumers plan in well under a second).
+    """
+    affected = (
+        sel.deprecation_affected_dependencies(deprecation=deprecation)
+        .order_by()
+        .values("id", "consumer_id")
+    )
+    sub_sql, sub_params = affected.query.get_compiler(connection=connection).as_sql()
+    qn = connection.ops.quote_name
+    stamp = ConsumerMigration._meta.get_field("created_at").get_db_prep_value(now, connection)
+    migrations = qn(ConsumerMigration._meta.db_table)
+    transitions = qn(MigrationTransition._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {migrations} (deprecation_id, consumer_id, dependency_id, state, reason,"
+            " notified_at, created_at, updated_at)"
+            f" SELECT %s, sub.consumer_id, sub.id, %s, '', %s, %s, %s FROM ({sub_sql}) sub",
+            [deprecation.pk, M.NOTIFIED, stamp, stamp, stamp, *sub_params],
+        )
+        cursor.execute(
+            f"INSERT INTO {transitions} (migration_id, action, from_state, to_state, actor_id,"
+            " note, at)"
+            f" SELECT id, %s, '', %s, %s, '', %s FROM {migrations} WHERE deprecation_id = %s",
+            ["announced", M.NOTIFIED, getattr(actor, "pk", None), stamp, deprecation.pk],
+        )
+
+
 @transaction.atomic
 def deprecation_announce(
     *, deprecation: Deprecation, actor, today: dt.date | None = None
@@ -472,34 +503,7 @@ def deprecation_announce(
         .order_by("consumer_id")
         .values_list("id", "consumer_id", "consumer__slug", "consumer__owner_id")
     )
-    migrations = ConsumerMigration.objects.bulk_create(
-        [
-            ConsumerMigration(
-                deprecation=deprecation,
-                consumer_id=consumer_id,
-                dependency_id=dep_id,
-                state=M.NOTIFIED,
-                notified_at=now,
-            )
-            for dep_id, consumer_id, _slug, _team in deps
-        ],
-        batch_size=2000,
-    )
-    if migrations and migrations[0].pk is None:  # backends that do not return ids
-        migrations = list(deprecation.migrations.order_by("consumer_id"))
-    MigrationTransition.objects.bulk_create(
-        [
-            MigrationTransition(
-                migration_id=m.pk,
-                action="announced",
-                from_state="",
-                to_state=M.NOTIFIED,
-                actor=actor,
-            )
-            for m in migrations
-        ],
-        batch_size=2000,
-    )
+    _open_migrations(deprecation, actor=actor, now=now)
     _audit(
         deprecation,
         action="announced",
