@@ -41,25 +41,7 @@ class SlaAdminForm(forms.ModelForm):
 
     class Meta:
         model = Sla
-        fields = [
-            "service",
-            "api",
-            "tier",
-            "owner_team",
-            "availability_target",
-            "latency_p95_ms",
-            "latency_p99_ms",
-            "window_kind",
-            "window_days",
-            "support_hours",
-            "business_days",
-            "business_start",
-            "business_end",
-            "time_zone",
-            "rto_minutes",
-            "rpo_minutes",
-            "notes",
-        ]
+        fields = ["service", "api", *services.SLA_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -342,23 +342,36 @@ class EscalationLevel(models.Model):
         return self.contact_handle
 
 
-class Measurement(models.Model):
-    """Good and total events of a subject on one day, pushed by monitoring."""
+class SubjectRow(models.Model):
+    """A row about one subject (a Service or an Api) rather than one SLA revision, so that it
+    survives revisions. Reached back from the subject as ``sla_<model>s``."""
 
     service = models.ForeignKey(
         "catalog.Service",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="sla_measurements",
+        related_name="sla_%(class)ss",
     )
     api = models.ForeignKey(
         "catalog.Api",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="sla_measurements",
+        related_name="sla_%(class)ss",
     )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def subject(self):
+        return self.service if self.service_id else self.api
+
+
+class Measurement(SubjectRow):
+    """Good and total events of a subject on one day, pushed by monitoring."""
+
     day = models.DateField()
     good = models.PositiveBigIntegerField()
     total = models.PositiveBigIntegerField()
@@ -389,19 +402,9 @@ class Measurement(models.Model):
         return f"{self.day}: {self.good}/{self.total}"
 
 
-class Incident(models.Model):
+class Incident(SubjectRow):
     """An incident affecting a subject; its minutes count against the SLA unless excluded."""
 
-    service = models.ForeignKey(
-        "catalog.Service",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="sla_incidents",
-    )
-    api = models.ForeignKey(
-        "catalog.Api", on_delete=models.CASCADE, null=True, blank=True, related_name="sla_incidents"
-    )
     title = models.CharField(max_length=300)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)

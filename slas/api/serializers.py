@@ -13,6 +13,7 @@ from slas.models import (
     Sla,
     VersioningPolicy,
 )
+from slas.services import SLA_FIELDS
 
 
 class SlaSeverityTargetSerializer(serializers.ModelSerializer):
@@ -67,21 +68,7 @@ class SlaSerializer(serializers.ModelSerializer):
             "api",
             "revision",
             "is_active",
-            "tier",
-            "owner_team",
-            "availability_target",
-            "latency_p95_ms",
-            "latency_p99_ms",
-            "window_kind",
-            "window_days",
-            "support_hours",
-            "business_days",
-            "business_start",
-            "business_end",
-            "time_zone",
-            "rto_minutes",
-            "rpo_minutes",
-            "notes",
+            *SLA_FIELDS,
             "severity_targets",
             "escalation_levels",
             "change",

@@ -343,3 +343,14 @@ def test_policy_admin_uses_the_services(web_client, admin):
     response = client.post(f"/admin/slas/versioningpolicy/{new.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert VersioningPolicy.objects.filter(pk=new.pk).exists()
+
+
+def test_admin_post_without_csrf_token_is_refused(web_client, admin, service):
+    client = web_client(admin, enforce_csrf=True)
+    data = (
+        sla_post(service=str(service.pk))
+        | formset("severity_targets", [])
+        | formset("escalation_levels", [])
+    )
+    assert client.post(ADD, data).status_code == 403
+    assert Sla.objects.count() == 0
