@@ -378,7 +378,7 @@ def platform_layers() -> LayeredView:
 # --- impact analysis ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ImpactedService:
     """A service affected by a change, ``depth`` hops away (1 = direct consumer).
 
@@ -463,60 +463,61 @@ def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list
     """
     params = [*seed_params, provider.pk, provider.pk]
     # Ids stay strings here: the aggregated consumer lists need no int() per edge.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     info: dict[str, tuple] = {}
     adjacency: dict[str, list[str]] = {}
     seeds: list[str] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for sid, owner_id, slug, name, team_slug, team_name, is_seed, consumers in cursor:
-            key = str(sid)
-            info[key] = (sid, owner_id, slug, name, team_slug, team_name)
-            if is_seed:
-                seeds.append(key)
-            if consumers:
-                adjacency[key] = str(consumers).split(",")
+    for row in rows:
+        key = str(row[0])
+        info[key] = row
+        if row[6]:
+            seeds.append(key)
+        if row[7]:
+            adjacency[key] = str(row[7]).split(",")
 
     # Breadth-first from the seeds, level by level. Each level is walked in id order, so a
     # service's parent is the lowest-id service of the previous level it consumes: one
-    # deterministic shortest path. Depth 1 = direct consumers.
-    depth = dict.fromkeys(seeds, 1)
-    parent: dict[str, str] = {}
+    # deterministic shortest path, built from its parent's path. Depth 1 = direct consumers.
+    root_slug, root_name = provider.slug, provider.name
+    paths: dict[str, tuple[list[str], list[str]]] = {
+        key: ([root_slug, info[key][2]], [root_name, info[key][3]]) for key in seeds
+    }
+    levels: list[list[str]] = [seeds]
     frontier = seeds
-    level = 1
     while frontier:
         frontier.sort(key=int)
-        level += 1
         nxt: list[str] = []
         for current in frontier:
-            for consumer in adjacency.get(current, ()):
-                if consumer not in depth:
-                    depth[consumer] = level
-                    parent[consumer] = current
+            consumers = adjacency.get(current)
+            if not consumers:
+                continue
+            slugs, names = paths[current]
+            for consumer in consumers:
+                if consumer not in paths:
+                    row = info[consumer]
+                    paths[consumer] = ([*slugs, row[2]], [*names, row[3]])
                     nxt.append(consumer)
+        if nxt:
+            levels.append(nxt)
         frontier = nxt
 
-    slug_of = {key: row[2] for key, row in info.items()}
-    name_of = {key: row[3] for key, row in info.items()}
-    direct: list[ImpactedService] = []
-    transitive: list[ImpactedService] = []
-    for key in sorted(depth, key=lambda i: (depth[i], name_of[i].lower(), int(i))):
-        sid, owner_id, slug, name, team_slug, team_name = info[key]
-        chain = [key]
-        while chain[-1] in parent:
-            chain.append(parent[chain[-1]])
-        chain.reverse()
-        item = ImpactedService(
-            service_id=sid,
-            slug=slug,
-            name=name,
-            team_id=owner_id,
-            team_slug=team_slug,
-            team_name=team_name,
-            depth=depth[key],
-            path=[provider.slug, *(slug_of[i] for i in chain)],
-            path_names=[provider.name, *(name_of[i] for i in chain)],
-        )
-        (direct if item.depth == 1 else transitive).append(item)
+    def build(keys: list[str], depth: int) -> list[ImpactedService]:
+        out = []
+        for key in keys:
+            sid, owner_id, slug, name, team_slug, team_name = info[key][:6]
+            slugs, names = paths[key]
+            out.append(
+                ImpactedService(
+                    sid, slug, name, owner_id, team_slug, team_name, depth, slugs, names
+                )
+            )
+        out.sort(key=lambda item: (item.name.lower(), item.service_id))
+        return out
+
+    direct = build(levels[0], 1)
+    transitive = [item for depth, keys in enumerate(levels[1:], 2) for item in build(keys, depth)]
     return Impact(
         subject=subject,
         provider_id=provider.pk,
