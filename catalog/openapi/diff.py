@@ -47,6 +47,16 @@ _LEAF_FREE = frozenset(
 
 _LEAF_OR_REF = _LEAF_FREE | {"$ref"}
 
+# A parameter's default is what the server assumes when the client omits it: changing or
+# removing it changes the meaning of existing calls (oasdiff: error); adding one is documentation.
+_PARAMETER_DEFAULT_RULES = frozenset(
+    (
+        "request-parameter-default-value-changed",
+        "request-parameter-default-value-removed",
+        "request-parameter-default-value-added",
+    )
+)
+
 
 @dataclass(frozen=True, slots=True)
 class DiffOptions:
@@ -85,6 +95,44 @@ def _format_relation(before: str | None, after: str | None) -> str:
     if (after, before) in _WIDER_FORMATS:
         return "narrower"
     return "different"
+
+
+def _media_map(content: Any) -> dict[str, tuple[str, Any]]:
+    """`content` keyed by media type without parameters, lower case -> (original key, object)."""
+    result: dict[str, tuple[str, Any]] = {}
+    if isinstance(content, dict):
+        for media in sorted(content, key=str):
+            key = str(media).split(";", 1)[0].strip().lower()
+            result.setdefault(key, (str(media), content[media]))
+    return result
+
+
+def _media_covers(wide: str, narrow: str) -> bool:
+    """`application/*` and `*/*` cover `application/json`."""
+    if wide == narrow or wide in ("*/*", "*"):
+        return True
+    w_type, _, w_sub = wide.partition("/")
+    n_type, _, _ = narrow.partition("/")
+    return w_sub == "*" and w_type == n_type
+
+
+def _statuses(responses: Any) -> dict[str, tuple[str, Any]]:
+    """Responses keyed by status in upper case ("2xx" -> "2XX") -> (original key, response)."""
+    if not isinstance(responses, dict):
+        return {}
+    return {str(k).upper(): (str(k), v) for k, v in responses.items()}
+
+
+def _status_match(code: str, others: dict) -> str | None:
+    """The status in `others` that describes the same responses as `code`: its range
+    (200 -> 2XX), or, for a range, the first concrete code inside it (2XX -> 200)."""
+    if len(code) == 3 and code[0].isdigit() and code[1:].isdigit():
+        wide = code[0] + "XX"
+        return wide if wide in others else None
+    if len(code) == 3 and code[0].isdigit() and code[1:] == "XX":
+        inside = sorted(k for k in others if k[0] == code[0] and k[1:].isdigit())
+        return inside[0] if inside else None
+    return None
 
 
 def _property_path(ptr: tuple[str, ...]) -> str:
@@ -556,50 +604,23 @@ class _Differ:
                 location=location,
                 section=REQUEST,
             )
-        b_content, r_content = b.get("content") or {}, r.get("content") or {}
-        for media in sorted(b_content.keys() | r_content.keys()):
-            mloc = (*location, "content", media)
-            if media not in r_content:
-                self._add(
-                    "request-body-media-type-removed",
-                    ERROR,
-                    method,
-                    path,
-                    op,
-                    f"Removed the request media type {media}.",
-                    location=mloc,
-                    section=REQUEST,
-                )
-            elif media not in b_content:
-                self._add(
-                    "request-body-media-type-added",
-                    INFO,
-                    method,
-                    path,
-                    op,
-                    f"Added the request media type {media}.",
-                    location=mloc,
-                    section=REQUEST,
-                )
-            else:
-                b_schema = (b_content[media] or {}).get("schema")
-                r_schema = (r_content[media] or {}).get("schema")
-                if b_schema is not None and r_schema is not None:
-                    subject = _Subject(
-                        REQUEST, "body", f"request body ({media})", (*mloc, "schema")
-                    )
-                    self._emit(ctx, subject, self._compare(b_schema, r_schema, REQUEST))
+        self._contents(ctx, REQUEST, b.get("content"), r.get("content"), location)
 
     # ------------------------------------------------------------------ responses
 
     def _responses(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
         method, path, op = ctx
-        b_resps, r_resps = b_op.get("responses") or {}, r_op.get("responses") or {}
-        for status in sorted(b_resps.keys() | r_resps.keys(), key=str):
-            code = str(status)
+        b_resps = _statuses(b_op.get("responses"))
+        r_resps = _statuses(r_op.get("responses"))
+        for code in sorted(b_resps.keys() | r_resps.keys()):
             success = code.startswith("2")
-            location = ("paths", path, method, "responses", code)
-            if status not in r_resps:
+            location = ("paths", path, method, "responses", r_resps.get(code, b_resps.get(code))[0])
+            if code not in r_resps:
+                # 200 now described by 2XX (or 2XX by 200/201...): the response is still there.
+                match = _status_match(code, r_resps)
+                if match is not None:
+                    self._response(ctx, match, location, b_resps[code][1], r_resps[match][1])
+                    continue
                 if success:
                     self._add(
                         "response-success-status-removed",
@@ -623,7 +644,7 @@ class _Differ:
                         section=RESPONSE,
                     )
                 continue
-            if status not in b_resps:
+            if code not in b_resps:
                 rule = (
                     "response-success-status-added"
                     if success
@@ -640,42 +661,84 @@ class _Differ:
                     section=RESPONSE,
                 )
                 continue
-            b = self.b_resolver.resolve(b_resps[status]) or {}
-            r = self.r_resolver.resolve(r_resps[status]) or {}
-            self._response_headers(ctx, code, location, b, r)
-            b_content, r_content = b.get("content") or {}, r.get("content") or {}
-            for media in sorted(b_content.keys() | r_content.keys()):
-                mloc = (*location, "content", media)
-                if media not in r_content:
-                    self._add(
-                        "response-media-type-removed",
-                        ERROR,
-                        method,
-                        path,
-                        op,
-                        f"Removed the media type {media} from the {code} response.",
-                        location=mloc,
-                        section=RESPONSE,
-                    )
-                elif media not in b_content:
-                    self._add(
-                        "response-media-type-added",
-                        INFO,
-                        method,
-                        path,
-                        op,
-                        f"Added the media type {media} to the {code} response.",
-                        location=mloc,
-                        section=RESPONSE,
-                    )
-                else:
-                    b_schema = (b_content[media] or {}).get("schema")
-                    r_schema = (r_content[media] or {}).get("schema")
-                    if b_schema is not None and r_schema is not None:
-                        subject = _Subject(
-                            RESPONSE, "body", f"{code} response ({media})", (*mloc, "schema")
-                        )
-                        self._emit(ctx, subject, self._compare(b_schema, r_schema, RESPONSE))
+            self._response(ctx, code, location, b_resps[code][1], r_resps[code][1])
+
+    def _response(self, ctx: tuple, code: str, location: tuple, b_raw: Any, r_raw: Any) -> None:
+        b = self.b_resolver.resolve(b_raw) or {}
+        r = self.r_resolver.resolve(r_raw) or {}
+        if not isinstance(b, dict) or not isinstance(r, dict):
+            return
+        self._response_headers(ctx, code, location, b, r)
+        self._contents(ctx, RESPONSE, b.get("content"), r.get("content"), location, code=code)
+
+    def _contents(
+        self,
+        ctx: tuple,
+        section: str,
+        b_content: Any,
+        r_content: Any,
+        location: tuple,
+        *,
+        code: str = "",
+    ) -> None:
+        """Compare two `content` maps. Media types match without their parameters
+        (`application/json; charset=utf-8` is `application/json`); a request type the revision
+        still accepts through a range (`application/*`, `*/*`) is not removed, nor is a response
+        type the revision narrows to a concrete type it covered."""
+        method, path, op = ctx
+        req = section == REQUEST
+        b_map, r_map = _media_map(b_content), _media_map(r_content)
+        matched: set[str] = set()
+        pairs: list[tuple[str, str]] = []
+        for key in sorted(b_map):
+            if key in r_map:
+                pairs.append((key, key))
+                continue
+            if req:
+                candidates = [k for k in sorted(r_map) if _media_covers(k, key)]
+            else:
+                candidates = [k for k in sorted(r_map) if k not in b_map and _media_covers(key, k)]
+            if candidates:
+                pairs.append((key, candidates[0]))
+                matched.add(candidates[0])
+                continue
+            original = b_map[key][0]
+            mloc = (*location, "content", original)
+            if req:
+                rule, text = (
+                    "request-body-media-type-removed",
+                    f"Removed the request media type {original}.",
+                )
+            else:
+                rule, text = (
+                    "response-media-type-removed",
+                    f"Removed the media type {original} from the {code} response.",
+                )
+            self._add(rule, ERROR, method, path, op, text, location=mloc, section=section)
+        for key in sorted(r_map.keys() - b_map.keys() - matched):
+            original = r_map[key][0]
+            mloc = (*location, "content", original)
+            if req:
+                rule, text = (
+                    "request-body-media-type-added",
+                    f"Added the request media type {original}.",
+                )
+            else:
+                rule, text = (
+                    "response-media-type-added",
+                    f"Added the media type {original} to the {code} response.",
+                )
+            self._add(rule, INFO, method, path, op, text, location=mloc, section=section)
+        for b_key, r_key in pairs:
+            b_media, r_media = b_map[b_key][1], r_map[r_key][1]
+            b_schema = b_media.get("schema") if isinstance(b_media, dict) else None
+            r_schema = r_media.get("schema") if isinstance(r_media, dict) else None
+            if b_schema is None or r_schema is None:
+                continue
+            original = r_map[r_key][0]
+            where = f"request body ({original})" if req else f"{code} response ({original})"
+            subject = _Subject(section, "body", where, (*location, "content", original, "schema"))
+            self._emit(ctx, subject, self._compare(b_schema, r_schema, section))
 
     def _response_headers(self, ctx: tuple, code: str, location: tuple, b: dict, r: dict) -> None:
         method, path, op = ctx
@@ -883,6 +946,11 @@ class _Differ:
         for kind, level, ptr, sentence in changes:
             nested = bool(ptr)
             rule = kind[1:] if kind.startswith("!") else self._rule(subject, kind, nested)
+            if rule in _PARAMETER_DEFAULT_RULES:
+                if nested:
+                    rule = "request-property-" + kind
+                else:
+                    level = RULES[rule]
             prop = _property_path(ptr)
             if subject.kind == "body" and nested:
                 where = f"{subject.section} property {_q(prop)} in the {subject.where}"
@@ -983,7 +1051,17 @@ class _Differ:
             text = f"type changed from {_q(before)} to {_q(after)}"
             widened = _types_cover(r.types, b.types) if r.types else True
             narrowed = _types_cover(b.types, r.types) if b.types else True
-            if req:
+            if (
+                b.types
+                and r.types
+                and (len(b.types) > 1 or len(r.types) > 1)
+                and (widened or narrowed)
+            ):  # 3.1 type lists: [integer] -> [integer, string]
+                if widened:
+                    yield ("list-of-types-widened", INFO if req else ERROR, (), text)
+                else:
+                    yield ("list-of-types-narrowed", ERROR if req else INFO, (), text)
+            elif req:
                 if widened:
                     yield ("type-generalized", INFO, (), text)
                 else:
@@ -1048,6 +1126,27 @@ class _Differ:
                     yield ("const-removed", ERROR, (), f"no longer always {b.const}")
             else:
                 yield ("const-changed", ERROR, (), f"constant changed from {b.const} to {r.const}")
+        # --- default
+        if b.default != r.default:
+            if not b.has_default:
+                yield ("default-value-added", INFO, (), f"default value {r.default} added")
+            elif not r.has_default:
+                yield ("default-value-removed", INFO, (), f"default value {b.default} removed")
+            else:
+                yield (
+                    "default-value-changed",
+                    INFO,
+                    (),
+                    f"default value changed from {b.default} to {r.default}",
+                )
+        # --- additionalProperties: false refuses the extra fields a request could carry
+        if req and r.closed and not b.closed and ("object" in r.types or r.properties):
+            yield (
+                "additional-properties-restricted",
+                ERROR,
+                (),
+                "additional properties are no longer accepted (additionalProperties: false)",
+            )
         if not comparable:
             return
         # --- bounds
@@ -1255,10 +1354,13 @@ class _Differ:
                         continue
                     if required:
                         yield (
-                            "!new-required-request-property",
+                            "!new-required-request-property-with-default"
+                            if new.has_default
+                            else "!new-required-request-property",
                             ERROR,
                             ptr,
-                            "new required property",
+                            "new required property"
+                            + (f" (with default {new.default})" if new.has_default else ""),
                         )
                     else:
                         yield ("!new-optional-request-property", INFO, ptr, "new optional property")

@@ -528,6 +528,9 @@ EXTRA_RULES: dict[str, str] = {
     "request-property-format-changed": ERROR,  # the accepted range narrows
     "response-property-format-changed": WARNING,  # the returned range widens
     "api-server-removed": WARNING,
+    # additionalProperties true/absent -> false in a request: extra fields are now refused.
+    "request-body-additional-properties-restricted": ERROR,
+    "request-property-additional-properties-restricted": ERROR,
     # Array bounds on properties: oasdiff only names them for parameters and bodies.
     "request-property-max-items-decreased": ERROR,
     "request-property-max-items-set": WARNING,
@@ -539,6 +542,8 @@ EXTRA_RULES: dict[str, str] = {
 # raises them to error when credentials that worked before stop sufficing.
 LEVEL_OVERRIDES: dict[str, str] = {
     "api-operation-id-removed": WARNING,  # it breaks generated clients
+    # Documenting the default the server already applied changes nothing for callers.
+    "request-parameter-default-value-added": INFO,
 }
 
 RULES: dict[str, str] = {**OASDIFF_RULES, **EXTRA_RULES, **LEVEL_OVERRIDES}

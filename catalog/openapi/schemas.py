@@ -38,6 +38,9 @@ class Schema:
     required: frozenset[str] = frozenset()
     items: Any = None
     additional: Any = None  # raw schema when additionalProperties is a schema
+    closed: bool = False  # additionalProperties: false
+    default: str | None = None  # canonical default value
+    has_default: bool = False
     alternatives: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # oneOf/anyOf
     read_only: bool = False
     write_only: bool = False
@@ -117,6 +120,11 @@ class SchemaIndex:
             s.items = node["items"]
         if isinstance(node.get("additionalProperties"), dict):
             s.additional = node["additionalProperties"]
+        elif node.get("additionalProperties") is False:
+            s.closed = True
+        if "default" in node:
+            s.has_default = True
+            s.default = canonical(node["default"])
         s.read_only = node.get("readOnly") is True
         s.write_only = node.get("writeOnly") is True
         s.deprecated = node.get("deprecated") is True
@@ -183,6 +191,9 @@ class SchemaIndex:
         into.required = into.required | part.required
         into.items = into.items if into.items is not None else part.items
         into.additional = into.additional if into.additional is not None else part.additional
+        into.closed = into.closed or part.closed
+        if part.has_default and not into.has_default:
+            into.has_default, into.default = True, part.default
         for keyword, branches in part.alternatives.items():
             into.alternatives.setdefault(keyword, branches)
         into.read_only = into.read_only or part.read_only
