@@ -47,7 +47,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 def _lock(deprecation: Deprecation) -> Deprecation:
     return (
-        Deprecation.objects.select_for_update()
+        Deprecation.objects.select_for_update(of=("self",))
         .select_related("api_version__api__provider__owner", "replacement_version")
         .get(pk=deprecation.pk)
     )
@@ -1033,7 +1033,7 @@ def _lock_migration(migration: ConsumerMigration) -> ConsumerMigration:
         raise ConsumerMigration.DoesNotExist
     list(Deprecation.objects.select_for_update().filter(pk=deprecation_id).values_list("pk"))
     return (
-        ConsumerMigration.objects.select_for_update()
+        ConsumerMigration.objects.select_for_update(of=("self",))
         .select_related("consumer", "deprecation__api_version__api__provider")
         .get(pk=migration.pk)
     )
@@ -1175,7 +1175,7 @@ def migrations_sync_for_dependency(*, dependency: Dependency, actor=None) -> int
     """
     version_id = dependency.api_version_id
     candidates = list(
-        ConsumerMigration.objects.select_for_update()
+        ConsumerMigration.objects.select_for_update(of=("self",))
         .filter(
             consumer_id=dependency.consumer_id,
             state__in=sel.OPEN_MIGRATION_STATES,
