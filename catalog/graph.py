@@ -113,41 +113,65 @@ class _Row:
     weight: int
 
 
-def fold(nodes: Sequence[GraphNode], *, cap: int, max_clusters: int = 6) -> list[_Row]:
-    """At most ``cap`` rows: the first nodes one by one, the rest folded by group into clusters."""
+@dataclass(frozen=True)
+class GroupCount:
+    """How many neighbours a group (team) has in all, for sides too large to pass node by node."""
+
+    group: str
+    count: int
+    url: str = ""
+
+
+def fold(
+    nodes: Sequence[GraphNode],
+    *,
+    cap: int,
+    max_clusters: int = 6,
+    groups: Sequence[GroupCount] | None = None,
+) -> list[_Row]:
+    """At most ``cap`` rows: the first nodes one by one, the rest folded by group into clusters.
+
+    ``groups`` (optional) gives every group's full count when ``nodes`` holds only the most
+    important neighbours of a large side; the neighbours not in ``nodes`` are then folded too.
+    """
     cap = max(cap, 2)
     max_clusters = max(1, min(max_clusters, cap - 1))
-    rows: list[_Row] = []
-    if len(nodes) <= cap:
-        shown, rest = list(nodes), []
+    if groups is None:
+        sizes = Counter(n.group or "no team" for n in nodes)
+        urls = {n.group or "no team": n.group_url for n in nodes}
     else:
-        shown, rest = list(nodes[: cap - max_clusters]), list(nodes[cap - max_clusters :])
+        sizes = Counter({g.group or "no team": g.count for g in groups if g.count > 0})
+        urls = {g.group or "no team": g.url for g in groups}
+    total = sum(sizes.values())
+    rows: list[_Row] = []
+    if total <= cap and len(nodes) >= total:
+        shown = list(nodes)
+    else:
+        shown = list(nodes[: cap - max_clusters])
     for n in shown:
         title = (
             n.label + (f" · {n.group}" if n.group else "") + (f" · {n.detail}" if n.detail else "")
         )
         rows.append(_Row("service", n.key, n.label, title, n.url, n.layer, 1, n.weight))
+        sizes[n.group or "no team"] -= 1
+    rest = sorted(((g, c) for g, c in sizes.items() if c > 0), key=lambda kv: (-kv[1], kv[0]))
     if not rest:
         return rows
-    sizes = Counter(n.group or "no team" for n in rest)
-    urls = {n.group or "no team": n.group_url for n in rest}
-    groups = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
-    if len(groups) > max_clusters:
-        named, tail = groups[: max_clusters - 1], groups[max_clusters - 1 :]
+    if len(rest) > max_clusters:
+        named, tail = rest[: max_clusters - 1], rest[max_clusters - 1 :]
     else:
-        named, tail = groups, []
+        named, tail = rest, []
     for group, count in named:
         label = f"+{count} more · {group}"
         title = f"{count} more service{'s' if count != 1 else ''} of {group}"
         rows.append(
-            _Row("cluster", f"cluster:{group}", label, title, urls[group], "", count, count)
+            _Row("cluster", f"cluster:{group}", label, title, urls.get(group, ""), "", count, count)
         )
     if tail:
         count = sum(c for _, c in tail)
         label = f"+{count} more in {len(tail)} teams"
-        title = f"{count} more services in {len(tail)} other teams: " + ", ".join(
-            g for g, _ in tail
-        )
+        names = ", ".join(g for g, _ in tail[:20]) + (", …" if len(tail) > 20 else "")
+        title = f"{count} more services in {len(tail)} other teams: {names}"
         rows.append(_Row("cluster", "cluster:*", label, title, "", "", count, count))
     return rows
 
@@ -159,6 +183,8 @@ def neighbourhood_layout(
     downstream: Sequence[GraphNode],
     cap: int = 18,
     width: int = 960,
+    upstream_groups: Sequence[GroupCount] | None = None,
+    downstream_groups: Sequence[GroupCount] | None = None,
 ) -> NeighbourhoodLayout:
     """Place ``center`` in the middle, what it depends on (``upstream``) on the left and what
     depends on it (``downstream``) on the right; at most ``cap`` rows per side."""
@@ -168,17 +194,19 @@ def neighbourhood_layout(
     max_chars = int((col_w - 16) / CHAR_WIDTH)
     center_chars = int((center_w - 16) / CHAR_WIDTH)
 
-    left_rows = fold(upstream, cap=cap)
-    right_rows = fold(downstream, cap=cap)
+    left_rows = fold(upstream, cap=cap, groups=upstream_groups)
+    right_rows = fold(downstream, cap=cap, groups=downstream_groups)
+    up_total = sum(r.count for r in left_rows)
+    down_total = sum(r.count for r in right_rows)
     n_rows = max(len(left_rows), len(right_rows), 1)
     height = top + n_rows * row_h + 16
 
     layout = NeighbourhoodLayout(
         width=width,
         height=height,
-        upstream_total=len(upstream),
-        downstream_total=len(downstream),
-        title=f"{center.label}: depends on {len(upstream)}, used by {len(downstream)}",
+        upstream_total=up_total,
+        downstream_total=down_total,
+        title=f"{center.label}: depends on {up_total}, used by {down_total}",
     )
     cx = (width - center_w) / 2
     cy = top + (n_rows * row_h) / 2 - node_h / 2 - (row_h - node_h) / 2
@@ -318,10 +346,19 @@ def neighbourhood_svg(
     upstream: Sequence[GraphNode],
     downstream: Sequence[GraphNode],
     cap: int = 18,
+    upstream_groups: Sequence[GroupCount] | None = None,
+    downstream_groups: Sequence[GroupCount] | None = None,
 ) -> str:
     """Layout and render in one go."""
     return render_neighbourhood_svg(
-        neighbourhood_layout(center=center, upstream=upstream, downstream=downstream, cap=cap)
+        neighbourhood_layout(
+            center=center,
+            upstream=upstream,
+            downstream=downstream,
+            cap=cap,
+            upstream_groups=upstream_groups,
+            downstream_groups=downstream_groups,
+        )
     )
 
 

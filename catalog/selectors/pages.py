@@ -31,12 +31,45 @@ class Neighbour:
 
 
 @dataclass(frozen=True)
+class TeamCount:
+    slug: str
+    name: str
+    services: int
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a service's neighbourhood: its most critical neighbours one by one, and how
+    many neighbours each team has in all (enough to draw "+N more · team" clusters)."""
+
+    top: list[Neighbour]
+    teams: list[TeamCount]
+    services: int  # distinct neighbouring services
+    edges: int  # dependencies (one per API version)
+
+
+@dataclass(frozen=True)
 class Neighbourhood:
-    upstream: list[Neighbour]  # what the service depends on
-    downstream: list[Neighbour]  # what depends on it
+    upstream: Side  # what the service depends on
+    downstream: Side  # what depends on it
 
 
-def _neighbours(qs: QuerySet, prefix: str) -> list[Neighbour]:
+def _side(qs: QuerySet, prefix: str, *, top: int) -> Side:
+    teams = [
+        (TeamCount(r[f"{prefix}__owner__slug"], r[f"{prefix}__owner__name"], r["n"]), r["e"])
+        for r in qs.values(f"{prefix}__owner__slug", f"{prefix}__owner__name")
+        .annotate(n=Count(f"{prefix}_id", distinct=True), e=Count("id"))
+        .order_by("-n", f"{prefix}__owner__name")
+    ]
+    return Side(
+        top=_neighbours(qs, prefix, limit=top),
+        teams=[t for t, _ in teams],
+        services=sum(t.services for t, _ in teams),
+        edges=sum(e for _, e in teams),
+    )
+
+
+def _neighbours(qs: QuerySet, prefix: str, *, limit: int) -> list[Neighbour]:
     rows = (
         qs.values(
             f"{prefix}_id",
@@ -48,7 +81,7 @@ def _neighbours(qs: QuerySet, prefix: str) -> list[Neighbour]:
             f"{prefix}__owner__name",
         )
         .annotate(edges=Count("id"), first_api=Min("api_version__api__name"))
-        .order_by(f"{prefix}__tier", f"{prefix}__name", f"{prefix}_id")
+        .order_by(f"{prefix}__tier", f"{prefix}__name", f"{prefix}_id")[:limit]
     )
     return [
         Neighbour(
@@ -65,12 +98,13 @@ def _neighbours(qs: QuerySet, prefix: str) -> list[Neighbour]:
     ]
 
 
-def service_neighbourhood(*, service: Service) -> Neighbourhood:
-    """The distinct services ``service`` depends on and those depending on it, most critical tier
-    first (the graph draws the first ones one by one and folds the rest). Two queries."""
+def service_neighbourhood(*, service: Service, top: int = 18) -> Neighbourhood:
+    """The services ``service`` depends on and those depending on it: per side the ``top`` most
+    critical (tier, then name) and the neighbour count of every team. Four queries, whatever the
+    number of neighbours (the most consumed service of a 10,000-service catalog has thousands)."""
     return Neighbourhood(
-        upstream=_neighbours(Dependency.objects.filter(consumer=service), "provider"),
-        downstream=_neighbours(Dependency.objects.filter(provider=service), "consumer"),
+        upstream=_side(Dependency.objects.filter(consumer=service), "provider", top=top),
+        downstream=_side(Dependency.objects.filter(provider=service), "consumer", top=top),
     )
 
 
@@ -87,11 +121,8 @@ class Capped:
 
 
 def capped(qs: QuerySet, *, limit: int = TABLE_LIMIT) -> Capped:
-    """The first ``limit`` rows of ``qs`` and the total (two queries, or one when short)."""
-    rows = list(qs[: limit + 1])
-    if len(rows) <= limit:
-        return Capped(rows=rows, total=len(rows))
-    return Capped(rows=rows[:limit], total=qs.order_by().count())
+    """The first ``limit`` rows of ``qs`` and the total (two queries, whatever the size)."""
+    return Capped(rows=list(qs[:limit]), total=qs.order_by().count())
 
 
 def capped_known(qs: QuerySet, *, total: int, limit: int = TABLE_LIMIT) -> Capped:

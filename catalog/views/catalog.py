@@ -95,26 +95,36 @@ def _service_or_404(slug: str) -> Service:
         raise Http404("No such service.") from None
 
 
-def _node(neighbour: page_selectors.Neighbour) -> graph.GraphNode:
-    return graph.GraphNode(
-        key=neighbour.slug,
-        label=neighbour.name,
-        layer=neighbour.layer,
-        group=neighbour.team_name,
-        url=reverse("catalog:service-detail", args=[neighbour.slug]),
-        group_url=reverse("catalog:team-detail", args=[neighbour.team_slug]),
-        detail=f"via {neighbour.apis}",
-        weight=neighbour.edges,
-    )
+def _url_maker(name: str):
+    """A fast ``slug → URL`` for ``name`` (reverse once, then format), for thousands of links."""
+    marker = "__slug__"
+    pattern = reverse(name, args=[marker])
+    return lambda slug: pattern.replace(marker, str(slug))
 
 
-@login_required
-def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A service: owners, APIs and versions, consumers, what it depends on, links, onboarding
-    notes, its neighbourhood graph and an impact summary."""
-    service = _service_or_404(slug)
-    neighbourhood = page_selectors.service_neighbourhood(service=service)
-    svg = graph.neighbourhood_svg(
+def _graph_svg(service: Service, neighbourhood: page_selectors.Neighbourhood) -> str:
+    service_url = _url_maker("catalog:service-detail")
+    team_url = _url_maker("catalog:team-detail")
+
+    def nodes(side: page_selectors.Side) -> list[graph.GraphNode]:
+        return [
+            graph.GraphNode(
+                key=n.slug,
+                label=n.name,
+                layer=n.layer,
+                group=n.team_name,
+                url=service_url(n.slug),
+                group_url=team_url(n.team_slug),
+                detail=f"via {n.apis}",
+                weight=n.edges,
+            )
+            for n in side.top
+        ]
+
+    def groups(side: page_selectors.Side) -> list[graph.GroupCount]:
+        return [graph.GroupCount(t.name, t.services, team_url(t.slug)) for t in side.teams]
+
+    return graph.neighbourhood_svg(
         center=graph.GraphNode(
             key=service.slug,
             label=service.name,
@@ -122,30 +132,72 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             group=service.owner.name,
             url=service.get_absolute_url(),
         ),
-        upstream=[_node(n) for n in neighbourhood.upstream],
-        downstream=[_node(n) for n in neighbourhood.downstream],
+        upstream=nodes(neighbourhood.upstream),
+        downstream=nodes(neighbourhood.downstream),
+        upstream_groups=groups(neighbourhood.upstream),
+        downstream_groups=groups(neighbourhood.downstream),
     )
-    consumers_total = sum(n.edges for n in neighbourhood.downstream)
-    depends_total = sum(n.edges for n in neighbourhood.upstream)
-    impact = catalog_selectors.impact_for_service(service=service)
+
+
+@login_required
+def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A service: owners, APIs and versions, consumers, what it depends on, links, onboarding
+    notes and its neighbourhood graph. The impact summary loads from ``service_impact``."""
+    service = _service_or_404(slug)
+    neighbourhood = page_selectors.service_neighbourhood(service=service)
     context = {
         "service": service,
         "owners": catalog_selectors.team_members(team=service.owner),
         "apis": catalog_selectors.service_apis(service=service),
         "consumers": page_selectors.capped_known(
-            catalog_selectors.service_consumers(service=service), total=consumers_total
+            catalog_selectors.service_consumers(service=service),
+            total=neighbourhood.downstream.edges,
         ),
         "depends_on": page_selectors.capped_known(
-            catalog_selectors.service_dependencies(service=service), total=depends_total
+            catalog_selectors.service_dependencies(service=service),
+            total=neighbourhood.upstream.edges,
         ),
-        "graph_svg": svg,
+        "graph_svg": _graph_svg(service, neighbourhood),
         "neighbourhood": neighbourhood,
-        "impact": impact,
-        "impact_sample": impact.transitive[:10],
         "can_edit": user_can_edit_service(user=request.user, service=service),
         "can_declare": user_can_declare_dependency(user=request.user, consumer=service),
     }
     return render(request, "catalog/service_detail.html", context)
+
+
+def _impact_response(request: HttpRequest, *, impact, subject: str, back_url: str):
+    """The impact summary: a fragment for htmx (the detail pages load it lazily), else a page."""
+    context = {
+        "impact": impact,
+        "impact_sample": impact.transitive[:10],
+        "subject": subject,
+        "back_url": back_url,
+    }
+    template = "catalog/_impact.html" if request.htmx else "catalog/impact.html"
+    return render(request, template, context)
+
+
+@login_required
+def service_impact(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who a change to any API of the service reaches: direct and transitive consumers."""
+    service = _service_or_404(slug)
+    impact = catalog_selectors.impact_for_service(service=service)
+    return _impact_response(
+        request, impact=impact, subject=service.name, back_url=service.get_absolute_url()
+    )
+
+
+@login_required
+def apiversion_impact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who a change to the API version reaches: direct and transitive consumers."""
+    try:
+        version = page_selectors.api_version_get(pk=pk)
+    except ApiVersion.DoesNotExist:
+        raise Http404("No such API version.") from None
+    impact = catalog_selectors.impact_for_api_version(api_version=version)
+    return _impact_response(
+        request, impact=impact, subject=str(version), back_url=version.get_absolute_url()
+    )
 
 
 @login_required
@@ -273,16 +325,12 @@ def apiversion_detail(request: HttpRequest, pk: int) -> HttpResponse:
         version = page_selectors.api_version_get(pk=pk)
     except ApiVersion.DoesNotExist:
         raise Http404("No such API version.") from None
-    impact = catalog_selectors.impact_for_api_version(api_version=version)
-    consumers = page_selectors.capped_known(
-        page_selectors.api_version_consumers(api_version=version), total=len(impact.direct)
-    )
     context = {
         "version": version,
         "api": version.api,
-        "consumers": consumers,
-        "impact": impact,
-        "impact_sample": impact.transitive[:10],
+        "consumers": page_selectors.capped(
+            page_selectors.api_version_consumers(api_version=version)
+        ),
         "declare_url": reverse("catalog:dependency-declare")
         + "?"
         + urlencode({"api_version": version.pk}),
@@ -333,8 +381,10 @@ urlpatterns = [
     path("layers/", layers, name="layers"),
     path("services/<slug:slug>/", service_detail, name="service-detail"),
     path("services/<slug:slug>/edit/", service_edit, name="service-edit"),
+    path("services/<slug:slug>/impact/", service_impact, name="service-impact"),
     path("dependencies/new/", dependency_declare, name="dependency-declare"),
     path("teams/<slug:slug>/", team_detail, name="team-detail"),
     path("apis/<slug:slug>/", api_detail, name="api-detail"),
     path("api-versions/<int:pk>/", apiversion_detail, name="apiversion-detail"),
+    path("api-versions/<int:pk>/impact/", apiversion_impact, name="apiversion-impact"),
 ]

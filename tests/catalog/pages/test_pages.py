@@ -20,6 +20,8 @@ def page_urls(catalog) -> list[str]:
         reverse("catalog:layers"),
         reverse("catalog:service-detail", args=["gateway"]),
         reverse("catalog:service-edit", args=["gateway"]),
+        reverse("catalog:service-impact", args=["gateway"]),
+        reverse("catalog:apiversion-impact", args=[catalog["gw_v1"].pk]),
         reverse("catalog:dependency-declare"),
         reverse("catalog:team-detail", args=["payments"]),
         reverse("catalog:api-detail", args=["gateway-api"]),
@@ -173,11 +175,8 @@ def test_service_page_shows_owners_apis_consumers_dependencies_graph_and_impact(
     assert 'href="/catalog/services/checkout/"' in svg
     assert 'href="/catalog/services/ledger/"' in svg
     assert 'data-upstream="1"' in svg and 'data-downstream="2"' in svg
-    # impact: checkout and risk directly; ledger (consumes risk) transitively, via the cycle
-    impact = response.context["impact"]
-    assert {s.slug for s in impact.direct} == {"checkout", "risk"}
-    assert {s.slug for s in impact.transitive} == {"ledger"}
-    assert "Payment Gateway → Risk Scoring → Ledger" in body
+    # the impact summary loads lazily (htmx), with a plain link for browsers without JavaScript
+    assert 'hx-get="/catalog/services/gateway/impact/" hx-trigger="load"' in body
     # links for the edit/declare actions are hidden from an outsider
     assert reverse("catalog:service-edit", args=["gateway"]) not in body
 
@@ -214,6 +213,8 @@ def test_service_without_neighbours_has_empty_states(web_client, engineer, team)
         "/catalog/teams/nope/",
         "/catalog/apis/nope/",
         "/catalog/api-versions/999999/",
+        "/catalog/services/nope/impact/",
+        "/catalog/api-versions/999999/impact/",
     ],
 )
 def test_unknown_objects_are_404(web_client, engineer, url):
@@ -253,7 +254,7 @@ def test_api_version_page_lists_consumers_and_impact(catalog, web_client, engine
         "risk",
     ]
     assert "Gateway API 1.0.0" in body
-    assert response.context["impact"].transitive[0].slug == "ledger"
+    assert f'hx-get="/catalog/api-versions/{version.pk}/impact/"' in body
     assert f"api_version={version.pk}" in body  # "declare that we use it"
 
 
@@ -274,3 +275,33 @@ def test_layers_page_shows_services_by_layer_and_flows(catalog, web_client, engi
 def test_layers_page_empty_state(web_client, engineer):
     body = web_client(engineer).get(reverse("catalog:layers")).content.decode()
     assert "The catalog is empty" in body
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_service_impact_lists_direct_and_transitive_consumers_with_paths(
+    catalog, web_client, engineer, htmx
+):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = web_client(engineer).get(
+        reverse("catalog:service-impact", args=["gateway"]), **headers
+    )
+    body = response.content.decode()
+    impact = response.context["impact"]
+    # checkout and risk directly; ledger (consumes risk) transitively, through the cycle
+    assert {s.slug for s in impact.direct} == {"checkout", "risk"}
+    assert {s.slug for s in impact.transitive} == {"ledger"}
+    assert 'data-testid="impact-direct">2<' in body
+    assert 'data-testid="impact-transitive">1<' in body
+    assert "Payment Gateway → Risk Scoring → Ledger" in body
+    assert ("<html" in body) is not htmx  # a fragment for htmx, a page otherwise
+
+
+def test_api_version_impact(catalog, web_client, engineer):
+    version = catalog["ledger_v2"]  # consumed by gateway, which checkout and risk consume
+    response = web_client(engineer).get(
+        reverse("catalog:apiversion-impact", args=[version.pk]), HTTP_HX_REQUEST="true"
+    )
+    impact = response.context["impact"]
+    assert [s.slug for s in impact.direct] == ["gateway"]
+    assert {s.slug for s in impact.transitive} == {"checkout", "risk"}
+    assert "Ledger → Payment Gateway → Checkout" in response.content.decode()

@@ -59,6 +59,7 @@ def count_queries(client, url: str) -> int:
         reverse("catalog:service-list") + "?page_size=200&layer=core&layer=base&tag=pci",
         reverse("catalog:service-list") + "?search=service",
         reverse("catalog:service-detail", args=["hub"]),
+        reverse("catalog:service-impact", args=["hub"]),
         reverse("catalog:team-detail", args=["t1"]),
         reverse("catalog:api-detail", args=["hub-api"]),
         reverse("catalog:layers"),
