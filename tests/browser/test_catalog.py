@@ -99,6 +99,9 @@ def test_search_filter_open_service_and_see_its_graph(page, login, make_user):
     box = svg.bounding_box()
     assert box and box["width"] > 500 and box["height"] > 200  # drawn, not collapsed
     assert page.locator("[data-testid=onboarding-notes] h2").inner_text() == "Getting started"
+    # the impact summary arrives through htmx after the page
+    page.wait_for_selector("[data-testid=impact-loaded]")
+    assert page.locator("[data-testid=impact-direct]").inner_text() == "12"
     page.screenshot(path=f"{SHOTS}/service-page.png", full_page=True)
 
     # a graph node is a link to the neighbour's page
