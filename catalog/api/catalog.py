@@ -252,6 +252,9 @@ class CatalogLinkSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 class CatalogServiceSerializer(serializers.ModelSerializer):
     owner = CatalogTeamRefSerializer(read_only=True)
     system = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -282,6 +285,39 @@ class CatalogServiceSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance: Service) -> dict:
+        """The declared fields, built directly: lists render 50-500 of these per request."""
+        owner = instance.owner
+        system = instance.system
+        when = _DATETIME.to_representation
+        return {
+            "id": instance.pk,
+            "slug": instance.slug,
+            "name": instance.name,
+            "description": instance.description,
+            "owner": {"slug": owner.slug, "name": owner.name},
+            "system": system.slug if system is not None else None,
+            "layer": instance.layer,
+            "tier": instance.tier,
+            "lifecycle": instance.lifecycle,
+            "kind": instance.kind,
+            "tags": [tag.slug for tag in instance.tags.all()],
+            "repository_url": instance.repository_url,
+            "documentation_url": instance.documentation_url,
+            "runbook_url": instance.runbook_url,
+            "links": [
+                {"title": str(link.get("title") or ""), "url": str(link.get("url") or "")}
+                for link in (instance.links or [])
+                if isinstance(link, dict)
+            ],
+            "annotations": {str(k): str(v) for k, v in (instance.annotations or {}).items()}
+            if isinstance(instance.annotations, dict)
+            else {},
+            "onboarding_notes": instance.onboarding_notes,
+            "created_at": when(instance.created_at),
+            "updated_at": when(instance.updated_at),
+        }
 
 
 class CatalogServiceWriteSerializer(serializers.Serializer):

@@ -166,6 +166,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ServiceTierEnum": "catalog.models.Service.Tier",
+        "ApiVersionStatusEnum": "catalog.models.ApiVersion.Status",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Swagger UI is served from our own static files: no CDN at run time.
