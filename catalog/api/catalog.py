@@ -391,17 +391,35 @@ def _impact_response(request, impact) -> Response:
         limit = max(0, min(5000, int(raw)))
     except ValueError:
         limit = 500
-    body = {
-        "subject": impact.subject,
-        "provider_slug": impact.provider_slug,
-        "direct_count": len(impact.direct),
-        "transitive_count": len(impact.transitive),
-        "max_depth": impact.max_depth,
-        "truncated": len(impact.direct) > limit or len(impact.transitive) > limit,
-        "direct": impact.direct[:limit],
-        "transitive": impact.transitive[:limit],
-    }
-    return Response(CatalogImpactSerializer(body).data)
+
+    def rows(items) -> list[dict]:
+        # Built directly (the shape of CatalogImpactedServiceSerializer): up to 2 x 5000 rows.
+        return [
+            {
+                "slug": s.slug,
+                "name": s.name,
+                "team": s.team_slug,
+                "team_name": s.team_name,
+                "depth": s.depth,
+                "relation": "direct" if s.depth == 1 else "transitive",
+                "path": s.path,
+                "path_names": s.path_names,
+            }
+            for s in items[:limit]
+        ]
+
+    return Response(
+        {
+            "subject": impact.subject,
+            "provider": impact.provider_slug,
+            "direct_count": len(impact.direct),
+            "transitive_count": len(impact.transitive),
+            "max_depth": impact.max_depth,
+            "truncated": len(impact.direct) > limit or len(impact.transitive) > limit,
+            "direct": rows(impact.direct),
+            "transitive": rows(impact.transitive),
+        }
+    )
 
 
 def _services_write_kwargs(validated: dict) -> dict:

@@ -563,6 +563,7 @@ API_TYPES = ["openapi", "openapi", "openapi", "grpc", "event", "graphql", "async
 # Extra edges that make the graph cyclic (consumer slug, provider slug).
 CYCLES = [
     ("ledger", "refunds"),  # refunds → ledger and ledger → refunds
+    ("refunds", "ledger"),
     ("orders", "shipping"),
     ("shipping", "orders"),
     ("authorization", "customer-accounts"),
