@@ -301,14 +301,14 @@ def migration_board(*, deprecation: Deprecation, per_column: int = 200) -> dict:
         .annotate(n=Count("id"))
         .values_list("state", "n")
     )
-    cards: dict[str, list[ConsumerMigration]] = defaultdict(list)
-    for m in (
-        deprecation.migrations.select_related("consumer__owner", "acknowledged_by")
-        .order_by("consumer__name", "id")
-        .iterator(chunk_size=2000)
-    ):
-        if len(cards[m.state]) < per_column:
-            cards[m.state].append(m)
+    base = deprecation.migrations.select_related("consumer__owner", "acknowledged_by").order_by(
+        "consumer__name", "id"
+    )
+    cards: dict[str, list[ConsumerMigration]] = {
+        state.value: list(base.filter(state=state)[:per_column])
+        for state in ConsumerMigration.BOARD_ORDER
+        if counts.get(state.value)
+    }
     columns = [
         {
             "state": state.value,
