@@ -354,3 +354,11 @@ def test_admin_post_without_csrf_token_is_refused(web_client, admin, service):
     )
     assert client.post(ADD, data).status_code == 403
     assert Sla.objects.count() == 0
+
+
+def test_active_change_page_shows_compliance_and_history(web_client, admin, service, make_sla):
+    sla = make_sla(service=service)
+    html = web_client(admin).get(f"/admin/slas/sla/{sla.pk}/change/").content.decode()
+    assert 'name="availability_target"' in html
+    assert "No measurements in" in html and "(active)" in html
+    assert 'name="escalation_levels-0-contact_handle" value="@payments-oncall"' in html
