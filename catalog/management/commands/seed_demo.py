@@ -1030,7 +1030,8 @@ def seed_scale(*, n: int, batch_size: int = 5000, stdout=None) -> dict[str, int]
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # VACUUM sets the visibility map (index-only scans); it cannot run in a transaction.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     elapsed = time.perf_counter() - started
     write(
         "Scale catalog: "
