@@ -8,6 +8,7 @@ read-only here.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 
 from catalog.models import (
     ConsumerMigration,
@@ -64,6 +65,7 @@ class DeprecationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [DeprecationTransitionInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["announce", "approve_earlier_sunset", "cancel"]
 
     def has_add_permission(self, request) -> bool:
