@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from catalog.openapi.errors import guarded
 from catalog.openapi.findings import Finding, sort_findings
 from catalog.openapi.operations import (
     iter_operations,
@@ -67,6 +68,7 @@ class DiffOptions:
     deprecation_days: int = 0
 
 
+@guarded("compare the documents")
 def diff(base: dict, revision: dict, *, options: DiffOptions | None = None) -> list[Finding]:
     """Compare two parsed documents (see loader.load_document) and return sorted findings."""
     return _Differ(base, revision, options or DiffOptions()).run()

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from catalog.openapi.errors import SpecError
+from catalog.openapi.errors import SpecError, guarded
 from catalog.openapi.refs import lookup, pointer
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -157,6 +157,7 @@ def _short(message: str, limit: int = 500) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
+@guarded("read the document")
 def load_document(
     data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True
 ) -> dict:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from catalog.openapi.errors import guarded
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
 
@@ -67,6 +69,7 @@ def iter_operations(document: dict):
                 yield path, method, item, operation
 
 
+@guarded("read the operations")
 def extract_operations(document: dict) -> list[Operation]:
     """The operations of a document, sorted by path then method. An unreadable `x-sunset` is
     kept as None (validation of the sunset belongs to the diff rules)."""

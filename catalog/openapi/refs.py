@@ -61,7 +61,7 @@ class Resolver:
     def resolve(self, node: Any) -> Any:
         """The node itself, or the node its `$ref` chain ends at ({} for a pure ref loop)."""
         seen = None
-        while isinstance(node, dict) and "$ref" in node:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if seen is None:
                 seen = set()

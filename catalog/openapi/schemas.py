@@ -83,7 +83,7 @@ class SchemaIndex:
         s = Schema()
         raw_type = node.get("type")
         types = (
-            set(raw_type)
+            {t for t in raw_type if isinstance(t, str)}
             if isinstance(raw_type, list)
             else ({raw_type} if isinstance(raw_type, str) else set())
         )

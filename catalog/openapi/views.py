@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.openapi.errors import guarded
 from catalog.openapi.operations import HTTP_METHODS, iter_operations, parse_sunset
 from catalog.openapi.refs import Resolver, ref_name
 
@@ -155,6 +156,7 @@ def schema_rows(
     return rows
 
 
+@guarded("render the operations")
 def operations_view(document: dict) -> OrderedDict[str, list[OperationView]]:
     """Operations grouped by their first tag (document tag order first, then alphabetical;
     untagged last), each with parameters, request bodies and responses."""

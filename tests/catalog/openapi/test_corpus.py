@@ -15,6 +15,7 @@ A document-level finding (a removed server) is written as just its rule id.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -28,14 +29,15 @@ DEFAULT_TODAY = date(2025, 6, 1)
 PAIRS = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yaml").is_file())
 
 
+@functools.cache
 def _document(folder: Path, stem: str) -> dict:
     (path,) = [p for p in folder.iterdir() if p.stem == stem]
     return load_document(path.read_bytes())
 
 
 def _triple(text: str) -> tuple[str, str, str]:
-    parts = text.split(maxsplit=2)
-    return (parts + ["", ""])[0], (parts + ["", ""])[1], (parts + ["", ""])[2]
+    rule, method, path = [*text.split(maxsplit=2), "", ""][:3]
+    return rule, method, path
 
 
 def _run(name: str):
