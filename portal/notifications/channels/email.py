@@ -25,7 +25,7 @@ def message_for(*, to: list[str], items: list[Item]) -> EmailMultiAlternatives:
     text = render_to_string("notifications/email.txt", context)
     html = render_to_string("notifications/email.html", context)
     message = EmailMultiAlternatives(
-        subject=subject[:250].replace("\n", " "),
+        subject=subject[:250].replace("\r", " ").replace("\n", " "),  # no BadHeaderError
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
