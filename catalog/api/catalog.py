@@ -288,21 +288,27 @@ class CatalogServiceSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Service) -> dict:
         """The declared fields, built directly: lists render 50-500 of these per request."""
-        owner = instance.owner
-        system = instance.system
         when = _DATETIME.to_representation
+        if hasattr(instance, "owner_slug"):  # a lean list row (see service_list(lean=True))
+            owner = {"slug": instance.owner_slug, "name": instance.owner_name}
+            system = instance.system_slug
+            tags = getattr(instance, "tag_slugs", [])
+        else:
+            owner = {"slug": instance.owner.slug, "name": instance.owner.name}
+            system = instance.system.slug if instance.system_id else None
+            tags = [tag.slug for tag in instance.tags.all()]
         return {
             "id": instance.pk,
             "slug": instance.slug,
             "name": instance.name,
             "description": instance.description,
-            "owner": {"slug": owner.slug, "name": owner.name},
-            "system": system.slug if system is not None else None,
+            "owner": owner,
+            "system": system,
             "layer": instance.layer,
             "tier": instance.tier,
             "lifecycle": instance.lifecycle,
             "kind": instance.kind,
-            "tags": [tag.slug for tag in instance.tags.all()],
+            "tags": tags,
             "repository_url": instance.repository_url,
             "documentation_url": instance.documentation_url,
             "runbook_url": instance.runbook_url,
@@ -444,7 +450,17 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.service_list()
+        return selectors.service_list(lean=self.action == "list")
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        tags = selectors.service_tag_slugs(service_ids=[row.pk for row in rows])
+        for row in rows:
+            row.tag_slugs = tags.get(row.pk, [])
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _check_team(self, team: Team) -> None:
         if not perms.user_can_edit_team(user=self.request.user, team_id=team.pk):

@@ -13,11 +13,11 @@ Public interface (used by the API, the pages, the deprecation workflow and notif
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Api, ApiVersion, Dependency, Membership, Service, Tag, Team
@@ -102,21 +102,41 @@ def _filterset(filterset_class, *, filters: Mapping | None, queryset: QuerySet):
     return fs.qs
 
 
-def service_list(*, filters: Mapping | None = None) -> QuerySet[Service]:
+def service_list(*, filters: Mapping | None = None, lean: bool = False) -> QuerySet[Service]:
     """Services matching ``filters`` (the ``ServiceFilterSet`` parameters).
 
     Raises ``DomainError`` (400) when a filter value is invalid. Constant number of queries for a
     page of any size: owner and system are joined, tags are prefetched (one query).
+    ``lean=True`` (API lists): no related objects are built; rows carry ``owner_slug``,
+    ``owner_name`` and ``system_slug``, and tags come from ``service_tag_slugs`` for the page.
     """
     from catalog.filters import ServiceFilterSet
 
-    base = Service.objects.select_related("owner", "system").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("slug"))
-    )
+    if lean:
+        base = Service.objects.annotate(
+            owner_slug=F("owner__slug"), owner_name=F("owner__name"), system_slug=F("system__slug")
+        )
+    else:
+        base = Service.objects.select_related("owner", "system").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("slug"))
+        )
     qs = _filterset(ServiceFilterSet, filters=filters, queryset=base)
     if not qs.query.order_by:
         qs = qs.order_by("name", "id")
     return qs
+
+
+def service_tag_slugs(*, service_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Tag slugs per service, sorted, for a page of services (one query)."""
+    out: dict[int, list[str]] = {}
+    rows = (
+        Service.tags.through.objects.filter(service_id__in=list(service_ids))
+        .order_by("tag__slug")
+        .values_list("service_id", "tag__slug")
+    )
+    for service_id, slug in rows:
+        out.setdefault(service_id, []).append(slug)
+    return out
 
 
 def team_list(*, filters: Mapping | None = None) -> QuerySet[Team]:
