@@ -27,7 +27,7 @@ from catalog.openapi.operations import (
 )
 from catalog.openapi.refs import Resolver, escape
 from catalog.openapi.rules import ERROR, INFO, RULES, WARNING
-from catalog.openapi.schemas import Schema, SchemaIndex, describe_type
+from catalog.openapi.schemas import Schema, SchemaIndex, allowed_values, describe_type
 
 REQUEST = "request"
 RESPONSE = "response"
@@ -1046,6 +1046,15 @@ class _Differ:
         if b is r:
             return
         req = direction == REQUEST
+        # `oneOf: [X]` (or anyOf) is X: compare through a wrapper only one side has
+        b_single, r_single = b.single_branch(), r.single_branch()
+        plain = b if b_single is None else r  # the side that is not a wrapper
+        if (b_single is None) != (r_single is None) and not plain.alternatives:
+            b_raw = b.node if b_single is None else b_single
+            r_raw = r.node if r_single is None else r_single
+            if b_raw is not None and r_raw is not None:
+                yield from self._compare(b_raw, r_raw, direction)
+                return
         # --- type and format
         comparable = True  # bounds of an unrelated old type say nothing about the new one
         if b.types != r.types:
@@ -1093,8 +1102,11 @@ class _Differ:
                 yield ("became-nullable", INFO if req else ERROR, (), "became nullable")
             else:
                 yield ("became-not-nullable", ERROR if req else INFO, (), "became not nullable")
-        # --- enum and const
-        if b.enum is not None and r.enum is not None:
+        # --- enum and const (`enum: [a]` and `const: a` are the same restriction)
+        same_values = allowed_values(b) == allowed_values(r)
+        if same_values:
+            pass
+        elif b.enum is not None and r.enum is not None:
             for value in sorted(b.enum.keys() - r.enum.keys()):
                 yield (
                     "enum-value-removed",
@@ -1119,7 +1131,7 @@ class _Differ:
                 (),
                 "now restricted to the values " + ", ".join(sorted(r.enum)),
             )
-        if b.const != r.const:
+        if b.const != r.const and not same_values:
             if not b.has_const:
                 if req:
                     yield ("const-added", ERROR, (), f"now restricted to the constant {r.const}")

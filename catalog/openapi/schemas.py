@@ -45,6 +45,14 @@ class Schema:
     read_only: bool = False
     write_only: bool = False
     deprecated: bool = False
+    node: Any = None  # the (resolved) raw schema this was built from
+
+    def single_branch(self) -> Any:
+        """The branch of a `oneOf: [X]` / `anyOf: [X]` wrapper that adds nothing else, or None."""
+        if len(self.alternatives) != 1 or self.types or self.properties or self.enum:
+            return None
+        (branches,) = self.alternatives.values()
+        return branches[0][1] if len(branches) == 1 else None
 
 
 def _number(value: Any) -> float | None:
@@ -80,7 +88,7 @@ class SchemaIndex:
         return schema
 
     def _build(self, node: dict) -> Schema:
-        s = Schema()
+        s = Schema(node=node)
         raw_type = node.get("type")
         types = (
             {t for t in raw_type if isinstance(t, str)}
@@ -216,18 +224,41 @@ def _int_or_none(value: Any) -> int | None:
 
 def _keyed(branches: list[Any]) -> list[tuple[str, Any]]:
     """Key oneOf/anyOf branches so reordering is not a change: a `$ref` by its target's name,
-    an inline branch by its title, otherwise by its position among the inline branches."""
+    an inline branch by its title, else by its type (`type:string`) when no other inline branch
+    has that type, otherwise by its position among the remaining inline branches."""
+    signatures: list[str | None] = []
+    for branch in branches:
+        signature = None
+        if isinstance(branch, dict) and ref_name(branch) is None and "title" not in branch:
+            kind = branch.get("type")
+            if isinstance(kind, str):
+                signature = "type:" + kind
+            elif isinstance(kind, list) and all(isinstance(k, str) for k in kind):
+                signature = "type:" + "/".join(sorted(kind))
+        signatures.append(signature)
     keyed = []
     inline = 0
-    for branch in branches:
+    for branch, signature in zip(branches, signatures, strict=True):
         name = ref_name(branch)
         if name is None and isinstance(branch, dict) and isinstance(branch.get("title"), str):
             name = "title:" + branch["title"]
+        if name is None and signature is not None and signatures.count(signature) == 1:
+            name = signature
         if name is None:
             name = f"#{inline}"
             inline += 1
         keyed.append((name, branch))
     return keyed
+
+
+def allowed_values(schema: Schema) -> frozenset[str] | None:
+    """The values an enum and/or const restrict a schema to (None: unrestricted), so that
+    `enum: [a]` and `const: a` are the same thing."""
+    values = None if schema.enum is None else frozenset(schema.enum)
+    if schema.has_const:
+        const = frozenset((schema.const,))
+        values = const if values is None else values & const
+    return values
 
 
 def describe_type(schema: Schema) -> str:
