@@ -40,9 +40,10 @@ def test_admin_creates_sla_from_preset_and_engineer_sees_compliance(page, login,
     page.select_option("#id_escalation_levels-1-contact_kind", "team")
     page.select_option("#id_escalation_levels-1-contact_team", str(team.pk))
     page.select_option("#id_escalation_levels-1-condition", "not_resolved")
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=f"{SHOTS}/slas-admin-add-from-preset.png", full_page=True)
     page.click("input[name=_save]")
     page.wait_for_selector("text=was added successfully")
-    os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/slas-admin-changelist.png", full_page=True)
     sla = Sla.objects.get(service=ledger, is_active=True)
     assert sla.tier == "critical" and sla.created_by == admin
