@@ -391,13 +391,14 @@ IMPACT_LIMIT = OpenApiParameter(
 )
 
 
-def _impact_response(request, impact) -> Response:
-    raw = request.query_params.get("limit", "500")
+def _impact_limit(request) -> int:
     try:
-        limit = max(0, min(5000, int(raw)))
+        return max(0, min(5000, int(request.query_params.get("limit", "500"))))
     except ValueError:
-        limit = 500
+        return 500
 
+
+def _impact_response(impact) -> Response:
     def rows(items) -> list[dict]:
         # Built directly (the shape of CatalogImpactedServiceSerializer): up to 2 x 5000 rows.
         return [
@@ -411,17 +412,17 @@ def _impact_response(request, impact) -> Response:
                 "path": s.path,
                 "path_names": s.path_names,
             }
-            for s in items[:limit]
+            for s in items
         ]
 
     return Response(
         {
             "subject": impact.subject,
             "provider": impact.provider_slug,
-            "direct_count": len(impact.direct),
-            "transitive_count": len(impact.transitive),
+            "direct_count": impact.direct_count,
+            "transitive_count": impact.transitive_count,
             "max_depth": impact.max_depth,
-            "truncated": len(impact.direct) > limit or len(impact.transitive) > limit,
+            "truncated": impact.truncated,
             "direct": rows(impact.direct),
             "transitive": rows(impact.transitive),
         }
@@ -513,7 +514,9 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Who is affected when this service changes: consumers of any of its APIs (depth 1)
         and, transitively, their consumers, each with one shortest path."""
         service = self.get_object()
-        return _impact_response(request, selectors.impact_for_service(service=service))
+        return _impact_response(
+            selectors.impact_for_service(service=service, limit=_impact_limit(request))
+        )
 
 
 # --- APIs -----------------------------------------------------------------------------------
@@ -634,7 +637,7 @@ class ApiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def impact(self, request, *args, **kwargs):
         """Who is affected when any version of this API changes."""
         api = self.get_object()
-        return _impact_response(request, selectors.impact_for_api(api=api))
+        return _impact_response(selectors.impact_for_api(api=api, limit=_impact_limit(request)))
 
 
 # --- API versions ---------------------------------------------------------------------------
@@ -777,7 +780,9 @@ class ApiVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         """Direct consumers of this version and, transitively, everyone consuming an API of an
         affected service, each with its depth and one shortest path (provider first)."""
         version = self.get_object()
-        return _impact_response(request, selectors.impact_for_api_version(api_version=version))
+        return _impact_response(
+            selectors.impact_for_api_version(api_version=version, limit=_impact_limit(request))
+        )
 
 
 # --- dependencies ---------------------------------------------------------------------------

@@ -421,7 +421,7 @@ class ImpactedService:
         return "direct" if self.depth == 1 else "transitive"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Impact:
     """Who is affected when the subject (an API version, an API or a whole service) changes."""
 
@@ -430,6 +430,18 @@ class Impact:
     provider_slug: str
     direct: list[ImpactedService]
     transitive: list[ImpactedService]
+    #: Totals, which exceed ``len(direct)`` / ``len(transitive)`` only when a ``limit`` was given.
+    direct_count: int = -1
+    transitive_count: int = -1
+    depth: int = -1
+
+    def __post_init__(self) -> None:
+        if self.direct_count < 0:
+            self.direct_count = len(self.direct)
+        if self.transitive_count < 0:
+            self.transitive_count = len(self.transitive)
+        if self.depth < 0:
+            self.depth = max((s.depth for s in self.all), default=0)
 
     @property
     def all(self) -> list[ImpactedService]:
@@ -437,13 +449,19 @@ class Impact:
 
     @property
     def max_depth(self) -> int:
-        return max((s.depth for s in self.all), default=0)
+        return self.depth
+
+    @property
+    def truncated(self) -> bool:
+        return self.direct_count > len(self.direct) or self.transitive_count > len(self.transitive)
 
     def team_ids(self) -> set[int]:
         return {s.team_id for s in self.all}
 
 
-def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list) -> Impact:
+def _impact(
+    *, subject: str, provider: Service, seed_sql: str, seed_params: list, limit: int | None
+) -> Impact:
     """Run the one recursive query and turn its rows into an ``Impact``.
 
     The query computes *reachability* only, with a plain ``UNION`` (which de-duplicates, so
@@ -499,57 +517,69 @@ def _impact(*, subject: str, provider: Service, seed_sql: str, seed_params: list
 
     # Breadth-first from the seeds, level by level. Each level is walked in id order, so a
     # service's parent is the lowest-id service of the previous level it consumes: one
-    # deterministic shortest path, built from its parent's path. Depth 1 = direct consumers.
-    root_slug, root_name = provider.slug, provider.name
-    paths: dict[str, tuple[list[str], list[str]]] = {
-        key: ([root_slug, info[key][2]], [root_name, info[key][3]]) for key in seeds
-    }
+    # deterministic shortest path. Depth 1 = direct consumers.
+    parent: dict[str, str | None] = dict.fromkeys(seeds)
     levels: list[list[str]] = [seeds]
     frontier = seeds
     while frontier:
         frontier.sort(key=int)
         nxt: list[str] = []
         for current in frontier:
-            consumers = adjacency.get(current)
-            if not consumers:
-                continue
-            slugs, names = paths[current]
-            for consumer in consumers:
-                if consumer not in paths:
-                    row = info[consumer]
-                    paths[consumer] = ([*slugs, row[2]], [*names, row[3]])
+            for consumer in adjacency.get(current, ()):
+                if consumer not in parent:
+                    parent[consumer] = current
                     nxt.append(consumer)
         if nxt:
             levels.append(nxt)
         frontier = nxt
 
-    def build(keys: list[str], depth: int) -> list[ImpactedService]:
-        out = []
-        for key in keys:
-            sid, owner_id, slug, name, team_slug, team_name = info[key][:6]
-            slugs, names = paths[key]
-            out.append(
-                ImpactedService(
-                    sid, slug, name, owner_id, team_slug, team_name, depth, slugs, names
-                )
-            )
-        out.sort(key=lambda item: (item.name.lower(), item.service_id))
-        return out
+    root_slug, root_name = provider.slug, provider.name
 
-    direct = build(levels[0], 1)
-    transitive = [item for depth, keys in enumerate(levels[1:], 2) for item in build(keys, depth)]
+    def item(key: str, depth: int) -> ImpactedService:
+        chain = [key]
+        while (up := parent[chain[-1]]) is not None:
+            chain.append(up)
+        chain.reverse()
+        sid, owner_id, slug, name, team_slug, team_name = info[key][:6]
+        return ImpactedService(
+            sid,
+            slug,
+            name,
+            owner_id,
+            team_slug,
+            team_name,
+            depth,
+            [root_slug, *(info[k][2] for k in chain)],
+            [root_name, *(info[k][3] for k in chain)],
+        )
+
+    def ordered(keys: list[str]) -> list[str]:
+        return sorted(keys, key=lambda k: (info[k][3].lower(), info[k][0]))
+
+    direct_keys = ordered(levels[0])
+    transitive_keys = [
+        (depth, key) for depth, keys in enumerate(levels[1:], 2) for key in ordered(keys)
+    ]
+    if limit is not None:
+        shown_direct, shown_transitive = direct_keys[:limit], transitive_keys[:limit]
+    else:
+        shown_direct, shown_transitive = direct_keys, transitive_keys
     return Impact(
         subject=subject,
         provider_id=provider.pk,
         provider_slug=provider.slug,
-        direct=direct,
-        transitive=transitive,
+        direct=[item(key, 1) for key in shown_direct],
+        transitive=[item(key, depth) for depth, key in shown_transitive],
+        direct_count=len(direct_keys),
+        transitive_count=len(transitive_keys),
+        depth=len(levels) if seeds else 0,
     )
 
 
-def impact_for_api_version(*, api_version: ApiVersion) -> Impact:
+def impact_for_api_version(*, api_version: ApiVersion, limit: int | None = None) -> Impact:
     """Consumers of ``api_version`` (depth 1) and everyone consuming, at any depth, an API of an
-    affected service. One recursive SQL query; cycles are fine."""
+    affected service. One recursive SQL query; cycles are fine. ``limit`` keeps only the first
+    ``limit`` direct and transitive rows (ordered by depth, then name); the counts stay complete."""
     provider = api_version.api.provider
     dep = Dependency._meta.db_table
     return _impact(
@@ -557,10 +587,11 @@ def impact_for_api_version(*, api_version: ApiVersion) -> Impact:
         provider=provider,
         seed_sql=f"SELECT consumer_id FROM {dep} WHERE api_version_id = %s AND consumer_id <> %s",
         seed_params=[api_version.pk, provider.pk],
+        limit=limit,
     )
 
 
-def impact_for_api(*, api: Api) -> Impact:
+def impact_for_api(*, api: Api, limit: int | None = None) -> Impact:
     """Like ``impact_for_api_version`` for every version of ``api``."""
     provider = api.provider
     dep = Dependency._meta.db_table
@@ -573,10 +604,11 @@ def impact_for_api(*, api: Api) -> Impact:
             "WHERE v.api_id = %s AND d.consumer_id <> %s"
         ),
         seed_params=[api.pk, provider.pk],
+        limit=limit,
     )
 
 
-def impact_for_service(*, service: Service) -> Impact:
+def impact_for_service(*, service: Service, limit: int | None = None) -> Impact:
     """Consumers of any API of ``service`` (depth 1) and, transitively, their consumers."""
     dep = Dependency._meta.db_table
     return _impact(
@@ -584,6 +616,7 @@ def impact_for_service(*, service: Service) -> Impact:
         provider=service,
         seed_sql=f"SELECT consumer_id FROM {dep} WHERE provider_id = %s AND consumer_id <> %s",
         seed_params=[service.pk, service.pk],
+        limit=limit,
     )
 
 

@@ -131,3 +131,16 @@ def test_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         impact = impact_for_api_version(api_version=v)
     assert len(impact.direct) == 30 and len(impact.transitive) == 30
+
+
+def test_limit_keeps_counts_complete():
+    g = Graph()
+    for i in range(5):
+        g.edge(f"s{i}", "a")
+        g.edge(f"t{i}", f"s{i}")
+    impact = impact_for_api_version(api_version=g.version("a"), limit=2)
+    assert [s.slug for s in impact.direct] == ["s0", "s1"]
+    assert [s.slug for s in impact.transitive] == ["t0", "t1"]
+    assert (impact.direct_count, impact.transitive_count, impact.max_depth) == (5, 5, 2)
+    assert impact.truncated
+    assert not impact_for_api_version(api_version=g.version("a")).truncated
