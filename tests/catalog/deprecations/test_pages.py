@@ -223,3 +223,32 @@ def test_version_panel(world, announced, engineer):
     assert "Not deprecated" in html and "Deprecate…" in html
     html = _render("{% version_deprecations_panel v %}", v=world.v2, user=engineer)
     assert "Deprecate…" not in html
+
+
+def test_team_panel_query_count_constant(world, announced, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.services.deprecations import deprecation_announce, deprecation_create
+    from slas.models import VersioningPolicy
+    from tests.catalog.factories import ApiFactory, ApiVersionFactory, DependencyFactory
+
+    with CaptureQueriesContext(connection) as one:
+        _render("{% team_changes_panel team %}", team=world.shop, user=world.sam)
+    VersioningPolicy.objects.create(
+        name="lenient", is_default=True, migration_guide_required=False, successor_required=False
+    )
+    for i in range(5):
+        v = ApiVersionFactory(api=ApiFactory(slug=f"more-api-{i}", provider=world.provider))
+        DependencyFactory(consumer=world.checkout, api_version=v)
+        d = deprecation_create(
+            actor=world.owner,
+            api_version=v,
+            reason="old",
+            sunset_date=today + dt.timedelta(days=190 + i),
+        )
+        deprecation_announce(deprecation=d, actor=world.owner)
+    with CaptureQueriesContext(connection) as six:
+        html = _render("{% team_changes_panel team %}", team=world.shop, user=world.sam)
+    assert html.count("days left") == 6
+    assert len(six) == len(one)
