@@ -49,6 +49,10 @@ class HealthFilters:
     layer: str = ""
     months: int = 12
     today: dt.date = field(default_factory=lambda: timezone.localdate())
+    # Results computed once for these filters and shared by the selectors that read them
+    # (velocity and adoption come from one pass over the dependencies). A HealthFilters lives
+    # for one request, so this never outlives the data it was computed from.
+    _computed: dict = field(default_factory=dict, compare=False, repr=False)
 
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (for links to the rows behind a number)."""
@@ -214,7 +218,16 @@ def _names(model, ids) -> dict[int, Any]:
 
 def integration_velocity(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     """Days from ``requested_at`` to ``live_at``: overall, by month went live, per API (slowest
-    first) and per provider team; plus the integrations requested but not live yet."""
+    first) and per provider team; plus the integrations requested but not live yet.
+
+    On PostgreSQL one statement computes this together with :func:`adoption`
+    (:func:`dependency_metrics`); other databases run one query per figure."""
+    if connections[Dependency.objects.db].vendor == "postgresql":
+        return dependency_metrics(filters=filters, limit=limit)["velocity"]
+    return _integration_velocity_orm(filters=filters, limit=limit)
+
+
+def _integration_velocity_orm(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     qs = dependencies(filters)
     overall = _duration_stats(qs, group=None)[0]
     monthly = {
@@ -265,7 +278,41 @@ def _newest_major() -> Subquery:
 
 def adoption(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     """Active consumers per API and per provider team, new consumers per month, the share of
-    consumers on each API's newest supported major, and the teams depending on each layer."""
+    consumers on each API's newest supported major, and the teams depending on each layer.
+
+    On PostgreSQL one statement computes this together with :func:`integration_velocity`
+    (:func:`dependency_metrics`), plus one query for the new consumers per month."""
+    if connections[Dependency.objects.db].vendor == "postgresql":
+        result = dict(dependency_metrics(filters=filters, limit=limit)["adoption"])
+        new_by_month = _new_consumers_by_month(filters)
+        result["new_by_month"] = [
+            {"month": k, "count": new_by_month.get(k, 0)} for k in filters.month_keys
+        ]
+        result["new_total"] = sum(new_by_month.values())
+        return result
+    return _adoption_orm(filters=filters, limit=limit)
+
+
+def _new_consumers_by_month(filters: HealthFilters) -> dict[str, int]:
+    """(consumer, API) pairs counted in the month their first dependency on that API went live."""
+    earlier = Dependency.objects.filter(
+        consumer=OuterRef("consumer"),
+        api_version__api=OuterRef("api_version__api"),
+        live_at__lt=OuterRef("live_at"),
+    )
+    new_rows = (
+        dependencies(filters)
+        .filter(live_at__gte=filters.since)
+        .exclude(Exists(earlier))
+        .annotate(month=TruncMonth("live_at"))
+        .values("month")
+        .annotate(n=Count("consumer", distinct=True))
+        .order_by("month")
+    )
+    return {stats.month_key(r["month"]): r["n"] for r in new_rows}
+
+
+def _adoption_orm(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     active = dependencies(filters).filter(ACTIVE)
     with_newest = active.annotate(newest=_newest_major())
     on_newest = Q(api_version__major=F("newest"))
@@ -297,22 +344,7 @@ def adoption(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     )
     per_team = list(per_team_qs[:limit] if limit is not None else per_team_qs)
     teams = _names(Team, [r["provider__owner"] for r in per_team])
-    # A (consumer, API) pair is new in the month its first dependency on that API went live.
-    earlier = Dependency.objects.filter(
-        consumer=OuterRef("consumer"),
-        api_version__api=OuterRef("api_version__api"),
-        live_at__lt=OuterRef("live_at"),
-    )
-    new_rows = (
-        dependencies(filters)
-        .filter(live_at__gte=filters.since)
-        .exclude(Exists(earlier))
-        .annotate(month=TruncMonth("live_at"))
-        .values("month")
-        .annotate(n=Count("consumer", distinct=True))
-        .order_by("month")
-    )
-    new_by_month = {stats.month_key(r["month"]): r["n"] for r in new_rows}
+    new_by_month = _new_consumers_by_month(filters)
     layers = {
         r["provider__layer"]: r
         for r in active.values("provider__layer")
@@ -351,6 +383,276 @@ def adoption(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
                 "label": label,
                 "teams": layers.get(value, {}).get("teams", 0),
                 "consumers": layers.get(value, {}).get("consumers", 0),
+            }
+            for value, label in Service.Layer.choices
+        ],
+    }
+
+
+# --- velocity and adoption in one pass (PostgreSQL) ---------------------------------------------
+
+# One statement over the dependencies in scope, joined once to their API version and provider:
+#   * ``av``: each version's API, whether it is supported (not retired) and whether it is on its
+#     API's newest supported major — one window over the versions instead of a subquery per row;
+#   * ``base``: the dependencies in scope, materialised once and read by every part below;
+#   * per API and per provider team, in one sorted pass each: velocity percentiles
+#     (``percentile_cont``) and the adoption counts (``FILTER`` clauses); the ranks for both
+#     orderings and the portal-wide adoption totals are window functions over those groups;
+#   * consumer teams only for the top groups, per layer from the distinct (layer, consumer)
+#     pairs (hashed grouping sets, which also give the distinct consumers overall);
+#   * velocity overall and by month from a histogram (month, days) → count: the durations are
+#     whole days, so the percentiles are computed exactly from it in Python (:mod:`stats`).
+_DEPENDENCY_METRICS_SQL = """
+WITH av AS (
+    SELECT id, api_id, status <> %(retired)s AS supported,
+           major = max(major) FILTER (WHERE status <> %(retired)s AND stability <> %(draft)s)
+                   OVER (PARTITION BY api_id) AS newest
+    FROM {version} {version_scope}
+), base AS MATERIALIZED (
+    SELECT av.api_id AS api, s.owner_id AS team, s.layer AS layer, d.consumer_id AS consumer,
+           av.supported AND (d.live_at IS NOT NULL OR d.requested_at IS NULL) AS active,
+           coalesce(av.newest, false) AS newest,
+           d.live_at - d.requested_at AS days,
+           (EXTRACT(YEAR FROM d.live_at) * 100 + EXTRACT(MONTH FROM d.live_at))::int AS ym,
+           d.requested_at
+    FROM {dependency} d
+    JOIN av ON av.id = d.api_version_id
+    JOIN {service} s ON s.id = d.provider_id
+    WHERE TRUE {scope}
+), per_api AS (
+    SELECT api, count(days) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
+           percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
+           count(DISTINCT consumer) FILTER (WHERE active) AS consumers,
+           count(DISTINCT consumer) FILTER (WHERE active AND newest) AS on_newest,
+           count(*) FILTER (WHERE active) AS edges,
+           count(*) FILTER (WHERE active AND newest) AS newest_edges
+    FROM base GROUP BY api
+), api_top AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT *, row_number() OVER (ORDER BY p50 DESC NULLS LAST, api) AS rv,
+                  row_number() OVER (ORDER BY consumers DESC, api) AS ra,
+                  sum(edges) OVER () AS all_edges, sum(newest_edges) OVER () AS all_newest,
+                  count(*) FILTER (WHERE edges > 0) OVER () AS all_apis
+        FROM per_api
+    ) ranked
+    WHERE rv <= %(limit)s OR ra <= %(limit)s
+), per_team AS (
+    SELECT team, count(days) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
+           percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
+           count(DISTINCT consumer) FILTER (WHERE active) AS consumers,
+           count(DISTINCT api) FILTER (WHERE active) AS apis
+    FROM base GROUP BY team
+), team_top AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT *, row_number() OVER (ORDER BY p50 DESC NULLS LAST, team) AS rv,
+                  row_number() OVER (ORDER BY consumers DESC, team) AS ra
+        FROM per_team
+    ) ranked
+    WHERE rv <= %(limit)s OR ra <= %(limit)s
+), layer_pairs AS (
+    SELECT x.layer, x.overall, c.owner_id AS consumer_team
+    FROM (
+        SELECT layer, consumer, GROUPING(layer) AS overall FROM base WHERE active
+        GROUP BY GROUPING SETS ((layer, consumer), (consumer))
+    ) x
+    JOIN {service} c ON c.id = x.consumer
+)
+SELECT 'api' AS kind, api AS key, NULL::text AS label, n, p50, p75, consumers AS a,
+       on_newest AS b, edges AS c, newest_edges AS e, rv, ra,
+       all_edges AS t1, all_newest AS t2, all_apis AS t3, NULL::date AS day
+FROM api_top
+UNION ALL
+SELECT 'team', team, NULL, n, p50, p75, consumers, apis, NULL, NULL, rv, ra, NULL, NULL, NULL, NULL
+FROM team_top
+UNION ALL
+SELECT 'api-teams', b.api, NULL, NULL, NULL, NULL, count(DISTINCT c.owner_id), NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL
+FROM base b JOIN {service} c ON c.id = b.consumer
+WHERE b.active AND b.api IN (SELECT api FROM api_top WHERE ra <= %(limit)s)
+GROUP BY b.api
+UNION ALL
+SELECT 'team-teams', b.team, NULL, NULL, NULL, NULL, count(DISTINCT c.owner_id), NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM base b JOIN {service} c ON c.id = b.consumer
+WHERE b.active AND b.team IN (SELECT team FROM team_top WHERE ra <= %(limit)s)
+GROUP BY b.team
+UNION ALL
+SELECT 'layer', overall, layer, NULL, NULL, NULL, count(*), count(DISTINCT consumer_team), NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM layer_pairs GROUP BY overall, layer
+UNION ALL
+SELECT 'days', ym, NULL, days, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, min(requested_at)
+FROM base WHERE requested_at IS NOT NULL GROUP BY ym, days
+"""
+
+_NO_LIMIT = 2**31 - 1
+
+
+def dependency_metrics(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
+    """Integration velocity and ecosystem adoption (without the new consumers per month) in one
+    statement over the dependencies in scope (PostgreSQL only).
+
+    Returns ``{"velocity": …, "adoption": …}`` in the shapes of :func:`integration_velocity` and
+    :func:`adoption`. Computed once per ``filters`` object (one request) and limit, as both
+    selectors read it; one query plus two for the names of the APIs and teams shown.
+    """
+    key = ("dependency_metrics", limit)
+    if key not in filters._computed:
+        filters._computed[key] = _dependency_metrics_pg(filters=filters, limit=limit)
+    return filters._computed[key]
+
+
+def _dependency_metrics_pg(*, filters: HealthFilters, limit: int | None) -> dict:
+    params: dict[str, Any] = {
+        "retired": ApiVersion.Status.RETIRED,
+        "draft": ApiVersion.Stability.DRAFT,
+        "limit": _NO_LIMIT if limit is None else limit,
+    }
+    # The scope, on ``s`` (the provider service) and the API: ``av.api_id`` in the dependencies,
+    # ``a.id`` where only the versions of the APIs in scope are read.
+    scope: list[tuple[str, str]] = []
+    if filters.team is not None:
+        scope.append(("s.owner_id = %(team)s", "s.owner_id = %(team)s"))
+        params["team"] = filters.team.pk
+    if filters.api is not None:
+        scope.append(("av.api_id = %(api)s", "a.id = %(api)s"))
+        params["api"] = filters.api.pk
+    if filters.layer:
+        scope.append(("s.layer = %(layer)s", "s.layer = %(layer)s"))
+        params["layer"] = filters.layer
+    sql = _DEPENDENCY_METRICS_SQL.format(
+        version=ApiVersion._meta.db_table,
+        dependency=Dependency._meta.db_table,
+        service=Service._meta.db_table,
+        scope="".join(f" AND {on_dependency}" for on_dependency, _ in scope),
+        # In a scope, the newest major of the few APIs in it instead of all of them.
+        version_scope=(
+            f"WHERE api_id IN (SELECT a.id FROM {Api._meta.db_table} a"
+            f" JOIN {Service._meta.db_table} s ON s.id = a.provider_id"
+            f" WHERE {' AND '.join(on_api for _, on_api in scope)})"
+            if scope
+            else ""
+        ),
+    )
+    with connections[Dependency.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    by_kind: dict[str, list[dict]] = {}
+    for row in rows:
+        by_kind.setdefault(row["kind"], []).append(row)
+    top = _NO_LIMIT if limit is None else limit
+    api_rows, team_rows = by_kind.get("api", []), by_kind.get("team", [])
+    apis = _names(Api, [r["key"] for r in api_rows])
+    teams = _names(Team, [r["key"] for r in team_rows])
+    return {
+        "velocity": _velocity_from_rows(
+            filters, api_rows, team_rows, by_kind.get("days", []), apis, teams, top
+        ),
+        "adoption": _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top),
+    }
+
+
+def _velocity_from_rows(filters, api_rows, team_rows, day_rows, apis, teams, top) -> dict:
+    overall: dict[int, int] = {}
+    monthly: dict[str, dict[int, int]] = {}
+    pending_count, pending_oldest = 0, None
+    for r in day_rows:
+        if r["key"] is None:  # requested, not live yet
+            pending_count, pending_oldest = r["a"], r["day"]
+            continue
+        days, count = r["n"], r["a"]
+        overall[days] = overall.get(days, 0) + count
+        month = f"{r['key'] // 100:04d}-{r['key'] % 100:02d}"
+        monthly.setdefault(month, {})[days] = count
+
+    def summary(counts: dict[int, int]) -> dict:
+        return {
+            "count": sum(counts.values()),
+            "median": stats.percentile_of_counts(counts, 0.5),
+            "p75": stats.percentile_of_counts(counts, 0.75),
+        }
+
+    everything = summary(overall)
+
+    def ranked(rows, names, label):
+        rows = sorted((r for r in rows if r["n"] and r["rv"] <= top), key=lambda r: r["rv"])
+        return [
+            {label: names[r["key"]], "key": r["key"], "count": r["n"],
+             "median": _days(r["p50"]), "p75": _days(r["p75"])}
+            for r in rows
+            if r["key"] in names
+        ]  # fmt: skip
+
+    return {
+        "count": everything["count"],
+        "median_days": everything["median"],
+        "p75_days": everything["p75"],
+        "by_month": [
+            {
+                "month": key,
+                **(
+                    summary(monthly[key])
+                    if key in monthly
+                    else {"count": None, "median": None, "p75": None}
+                ),
+            }
+            for key in filters.month_keys
+        ],
+        "per_api": ranked(api_rows, apis, "api"),
+        "per_team": ranked(team_rows, teams, "team"),
+        "pending_count": pending_count,
+        "pending_oldest": pending_oldest,
+        "pending_oldest_days": (filters.today - pending_oldest).days if pending_oldest else None,
+    }
+
+
+def _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top) -> dict:
+    api_teams = {r["key"]: r["a"] for r in by_kind.get("api-teams", [])}
+    team_teams = {r["key"]: r["a"] for r in by_kind.get("team-teams", [])}
+    totals = api_rows[0] if api_rows else {"t1": 0, "t2": 0, "t3": 0}
+    edges = int(totals["t1"] or 0)
+    layers = {r["label"]: r for r in by_kind.get("layer", []) if r["key"] == 0}
+    overall = [r for r in by_kind.get("layer", []) if r["key"] == 1]
+    consumers = overall[0]["a"] if overall else 0
+    top_apis = sorted((r for r in api_rows if r["a"] and r["ra"] <= top), key=lambda r: r["ra"])
+    top_teams = sorted((r for r in team_rows if r["a"] and r["ra"] <= top), key=lambda r: r["ra"])
+    return {
+        "active_consumers": consumers if edges else None,
+        "apis_consumed": totals["t3"] if edges else None,
+        "edges": edges,
+        "newest_share": stats.share(int(totals["t2"] or 0), edges),
+        "per_api": [
+            {
+                "api": apis[r["key"]],
+                "consumers": r["a"],
+                "on_newest": r["b"],
+                "newest_share": stats.share(r["b"], r["a"]),
+                "teams": api_teams.get(r["key"], 0),
+            }
+            for r in top_apis
+            if r["key"] in apis
+        ],
+        "per_team": [
+            {
+                "team": teams[r["key"]],
+                "provider__owner": r["key"],
+                "consumers": r["a"],
+                "consumer_teams": team_teams.get(r["key"], 0),
+                "apis": r["b"],
+            }
+            for r in top_teams
+            if r["key"] in teams
+        ],
+        "per_layer": [
+            {
+                "layer": value,
+                "label": label,
+                "teams": layers[value]["b"] if value in layers else 0,
+                "consumers": layers[value]["a"] if value in layers else 0,
             }
             for value, label in Service.Layer.choices
         ],

@@ -204,3 +204,29 @@ def creates_cycle(item_id: int, new_prerequisites: Iterable[int], depends_on: Ma
     if item_id in new:
         return True
     return bool(new & set(unlocks(item_id, depends_on)))
+
+
+def percentile_of_counts(counts: Mapping[float, int], q: float) -> float | None:
+    """:func:`percentile` of the values a ``{value: count}`` histogram stands for (each value
+    repeated ``count`` times), without expanding it. ``None`` for no values."""
+    if not 0 <= q <= 1:
+        raise ValueError("q must be between 0 and 1")
+    total = sum(counts.values())
+    if not total:
+        return None
+    position = q * (total - 1)
+    low, high = math.floor(position), math.ceil(position)
+    wanted = {low: None, high: None}
+    seen = 0
+    for value in sorted(counts):
+        count = counts[value]
+        for index in wanted:
+            if wanted[index] is None and index < seen + count:
+                wanted[index] = value
+        seen += count
+        if wanted[high] is not None:
+            break
+    lo, hi = wanted[low], wanted[high]
+    if low == high:
+        return float(lo)
+    return lo + (hi - lo) * (position - low)

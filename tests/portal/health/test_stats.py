@@ -82,3 +82,23 @@ def test_creates_cycle():
     assert stats.creates_cycle(1, [4], GRAPH)  # 4 already depends on 1
     assert stats.creates_cycle(2, [2], GRAPH)
     assert not stats.creates_cycle(4, [5], GRAPH)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[4], [10, 20], [30, 4, 10, 20, 10], [1, 1, 1, 2, 9, 9], [*range(17), 3, 3, 3]],
+)
+@pytest.mark.parametrize("q", [0, 0.25, 0.5, 0.75, 0.9, 1])
+def test_percentile_of_a_histogram_equals_the_percentile_of_its_values(values, q):
+    counts: dict[int, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    assert stats.percentile_of_counts(counts, q) == pytest.approx(stats.percentile(values, q))
+
+
+def test_percentile_of_an_empty_histogram_is_none():
+    assert stats.percentile_of_counts({}, 0.5) is None
+    assert stats.percentile_of_counts({3: 0}, 0.5) is None
+    assert stats.percentile_of_counts({3: 2, 5: 2}, 0.5) == 4
+    with pytest.raises(ValueError):
+        stats.percentile_of_counts({1: 1}, -0.1)
