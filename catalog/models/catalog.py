@@ -352,6 +352,7 @@ class Dependency(models.Model):
         indexes = [
             models.Index(fields=["provider", "consumer"], name="catalog_dep_provider_idx"),
             models.Index(fields=["api_version", "consumer"], name="catalog_dep_version_idx"),
+            models.Index(fields=["live_at"], name="catalog_dep_live_at_idx"),
         ]
 
     def __str__(self) -> str:
