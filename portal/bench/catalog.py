@@ -252,8 +252,12 @@ def _wrk(*, port: int, path: str, token: str, connections: int, duration: float)
 def _http(*, stdout, options, token: str, word: str) -> None:
     port = _free_port()
     env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", ""))
-    env["DJANGO_DEBUG"] = "false"
+    # The production shape: production settings (no DEBUG, no static autorefresh), persistent
+    # database connections; plain HTTP on 127.0.0.1, so no SSL redirect.
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
+    env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
+    env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["DJANGO_SECURE_SSL_REDIRECT"] = "false"
     env["DATABASE_CONN_MAX_AGE"] = "600"
     command = [
         sys.executable,
