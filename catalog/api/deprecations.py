@@ -23,14 +23,20 @@ from catalog.services import deprecations as svc
 # --- filters -------------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # a larger number is no row: 400, not an OverflowError (500)
+
+
 def _id_or_slug(value: str, field: str) -> dict:
     value = (value or "").strip()
-    return {f"{field}_id": int(value)} if value.isdigit() else {f"{field}__slug": value}
+    is_id = value.isascii() and value.isdigit() and int(value) <= MAX_ID
+    return {f"{field}_id": int(value)} if is_id else {f"{field}__slug": value}
 
 
 class DeprecationFilter(django_filters.FilterSet):
     api = django_filters.CharFilter(method="filter_api", label="API (id or slug)")
-    api_version = django_filters.NumberFilter(field_name="api_version_id")
+    api_version = django_filters.NumberFilter(
+        field_name="api_version_id", min_value=1, max_value=MAX_ID
+    )
     state = django_filters.MultipleChoiceFilter(choices=Deprecation.State.choices)
     scope = django_filters.ChoiceFilter(choices=Deprecation.Scope.choices)
     sunset_before = django_filters.DateFilter(field_name="sunset_date", lookup_expr="lte")
@@ -53,7 +59,9 @@ class DeprecationFilter(django_filters.FilterSet):
 
 
 class MigrationFilter(django_filters.FilterSet):
-    deprecation = django_filters.NumberFilter(field_name="deprecation_id")
+    deprecation = django_filters.NumberFilter(
+        field_name="deprecation_id", min_value=1, max_value=MAX_ID
+    )
     state = django_filters.MultipleChoiceFilter(choices=ConsumerMigration.State.choices)
     consumer = django_filters.CharFilter(method="filter_consumer", label="Service (id or slug)")
     team = django_filters.CharFilter(method="filter_team", label="Consumer's team (id or slug)")

@@ -278,9 +278,10 @@ def dependency_declare(request: HttpRequest) -> HttpResponse:
         initial: dict = {}
         if consumer := request.GET.get("consumer"):
             initial["consumer"] = consumer
-        if version_id := request.GET.get("api_version"):
+        version_id = request.GET.get("api_version", "")
+        if version_id.isascii() and version_id.isdigit() and len(version_id) <= 18:  # not a 500
             version = ApiVersion.objects.select_related("api").filter(pk=version_id).first()
-            if version is not None and str(version_id).isdigit():
+            if version is not None:
                 initial.update(api=version.api.slug, version=version.version)
         form = DependencyDeclareForm(initial=initial)
     context = {

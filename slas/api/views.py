@@ -269,7 +269,7 @@ class VersioningPolicyViewSet(
     def effective(self, request):
         """The policy governing one API version (its frozen snapshot, the API's, or default)."""
         raw = request.query_params.get("api_version", "")
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True
             raise DomainError(
                 "Give ?api_version=<id>.", errors={"api_version": ["An API version id."]}
             )

@@ -292,3 +292,37 @@ def test_staff_send_the_same_requests_successfully(world, method, path, op_id):
         assert response.status_code in expected, (response.status_code, response.content[:500])
     else:
         assert 200 <= response.status_code < 300, (response.status_code, response.content[:500])
+
+
+# What a member (not owner) of the consuming team ``shop`` may do to the world's rows: its own
+# dependency, its team's rating, its team's migration steps, its own inbox.
+CONSUMER_MAY = {
+    **ENGINEER_MAY,
+    "dependencies_create": "declares what shop's service uses",
+    "dependencies_partial_update": "shop's own dependency",
+    "dependencies_destroy": "shop's own dependency",
+    "feedback_create": "rates for shop",
+    "feedback_update": "shop's rating",
+    "feedback_partial_update": "shop's rating",
+    "migrations_acknowledge_create": "shop's migration",
+    "migrations_start_create": "shop's migration",
+    "migrations_complete_create": "shop's migration",
+    "migrations_object_create": "shop objects to the sunset",
+    "notifications_read_create": "shop's inbox",
+}
+
+
+PROVIDER_ONLY = [op for op in UNSAFE_OPERATIONS if op[2] not in CONSUMER_MAY]
+
+
+@pytest.mark.parametrize(("method", "path", "op_id"), PROVIDER_ONLY, ids=_ids(PROVIDER_ONLY))
+def test_a_consumer_team_member_cannot_write_the_providers_rows(world, method, path, op_id):
+    """Cross-team: a member of ``shop`` acting on ``payments``' team, service, API, versions,
+    deprecation, SLA, endpoint, preferences and roadmap item is refused, and nothing changes."""
+    client = APIClient()
+    client.force_authenticate(world.consumer_member)
+    before_counts, before_rows = row_counts(), table_snapshot()
+    response = _call(client, method, _url(path, world), world, op_id)
+    assert response.status_code in (403, 404), (response.status_code, response.content[:500])
+    assert row_counts() == before_counts
+    assert table_snapshot() == before_rows
