@@ -398,8 +398,9 @@ def _adoption_orm(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
 #   * per API and per provider team, in one sorted pass each: velocity percentiles
 #     (``percentile_cont``) and the adoption counts (``FILTER`` clauses); the ranks for both
 #     orderings and the portal-wide adoption totals are window functions over those groups;
-#   * consumer teams only for the top groups, per layer from the distinct (layer, consumer)
-#     pairs (hashed grouping sets, which also give the distinct consumers overall);
+#   * consumer teams only for the top groups; per layer the distinct (layer, consumer) and
+#     (layer, consumer team) pairs and overall the distinct consumers, from one hashed
+#     ``GROUPING SETS`` pass (small hash tables, no sort);
 #   * velocity overall and by month from a histogram (month, days) → count: the durations are
 #     whole days, so the percentiles are computed exactly from it in Python (:mod:`stats`).
 _DEPENDENCY_METRICS_SQL = """
@@ -410,17 +411,16 @@ WITH av AS (
     FROM {version} {version_scope}
 ), base AS MATERIALIZED (
     SELECT av.api_id AS api, s.owner_id AS team, s.layer AS layer, d.consumer_id AS consumer,
-           av.supported AND (d.live_at IS NOT NULL OR d.requested_at IS NULL) AS active,
+           c.owner_id AS consumer_team, av.supported AND (d.live_at IS NOT NULL OR d.requested_at IS NULL) AS active,
            coalesce(av.newest, false) AS newest,
-           d.live_at - d.requested_at AS days,
-           (EXTRACT(YEAR FROM d.live_at) * 100 + EXTRACT(MONTH FROM d.live_at))::int AS ym,
-           d.requested_at
+           d.live_at - d.requested_at AS days, d.live_at, d.requested_at
     FROM {dependency} d
     JOIN av ON av.id = d.api_version_id
     JOIN {service} s ON s.id = d.provider_id
+    JOIN {service} c ON c.id = d.consumer_id
     WHERE TRUE {scope}
 ), per_api AS (
-    SELECT api, count(days) AS n,
+    SELECT api, min(team) AS team, count(days) AS n,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
            percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
            count(DISTINCT consumer) FILTER (WHERE active) AS consumers,
@@ -441,8 +441,7 @@ WITH av AS (
     SELECT team, count(days) AS n,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
            percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
-           count(DISTINCT consumer) FILTER (WHERE active) AS consumers,
-           count(DISTINCT api) FILTER (WHERE active) AS apis
+           count(DISTINCT consumer) FILTER (WHERE active) AS consumers
     FROM base GROUP BY team
 ), team_top AS MATERIALIZED (
     SELECT * FROM (
@@ -451,41 +450,47 @@ WITH av AS (
         FROM per_team
     ) ranked
     WHERE rv <= %(limit)s OR ra <= %(limit)s
-), layer_pairs AS (
-    SELECT x.layer, x.overall, c.owner_id AS consumer_team
-    FROM (
-        SELECT layer, consumer, GROUPING(layer) AS overall FROM base WHERE active
-        GROUP BY GROUPING SETS ((layer, consumer), (consumer))
-    ) x
-    JOIN {service} c ON c.id = x.consumer
+), top_consumers AS (
+    SELECT b.api, b.team, b.api IN (SELECT api FROM api_top WHERE ra <= %(limit)s) AS top_api,
+           b.team IN (SELECT team FROM team_top WHERE ra <= %(limit)s) AS top_team,
+           b.consumer_team
+    FROM base b
+    WHERE b.active AND (b.api IN (SELECT api FROM api_top WHERE ra <= %(limit)s)
+                        OR b.team IN (SELECT team FROM team_top WHERE ra <= %(limit)s))
+), layer_sets AS (
+    SELECT layer, GROUPING(layer, consumer, consumer_team) AS g FROM base WHERE active
+    GROUP BY GROUPING SETS ((layer, consumer), (layer, consumer_team), (consumer))
 )
 SELECT 'api' AS kind, api AS key, NULL::text AS label, n, p50, p75, consumers AS a,
        on_newest AS b, edges AS c, newest_edges AS e, rv, ra,
        all_edges AS t1, all_newest AS t2, all_apis AS t3, NULL::date AS day
 FROM api_top
 UNION ALL
-SELECT 'team', team, NULL, n, p50, p75, consumers, apis, NULL, NULL, rv, ra, NULL, NULL, NULL, NULL
-FROM team_top
+SELECT 'team', t.team, NULL, t.n, t.p50, t.p75, t.consumers, coalesce(p.apis, 0),
+       NULL, NULL, t.rv, t.ra, NULL, NULL, NULL, NULL
+FROM team_top t
+LEFT JOIN (SELECT team, count(*) AS apis FROM per_api WHERE edges > 0 GROUP BY team) p
+       ON p.team = t.team
 UNION ALL
-SELECT 'api-teams', b.api, NULL, NULL, NULL, NULL, count(DISTINCT c.owner_id), NULL, NULL, NULL,
+SELECT 'api-teams', api, NULL, NULL, NULL, NULL, count(DISTINCT consumer_team), NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL
-FROM base b JOIN {service} c ON c.id = b.consumer
-WHERE b.active AND b.api IN (SELECT api FROM api_top WHERE ra <= %(limit)s)
-GROUP BY b.api
+FROM top_consumers WHERE top_api GROUP BY api
 UNION ALL
-SELECT 'team-teams', b.team, NULL, NULL, NULL, NULL, count(DISTINCT c.owner_id), NULL, NULL,
+SELECT 'team-teams', team, NULL, NULL, NULL, NULL, count(DISTINCT consumer_team), NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM base b JOIN {service} c ON c.id = b.consumer
-WHERE b.active AND b.team IN (SELECT team FROM team_top WHERE ra <= %(limit)s)
-GROUP BY b.team
+FROM top_consumers WHERE top_team GROUP BY team
 UNION ALL
-SELECT 'layer', overall, layer, NULL, NULL, NULL, count(*), count(DISTINCT consumer_team), NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM layer_pairs GROUP BY overall, layer
+SELECT 'layer', g, layer, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL
+FROM layer_sets GROUP BY g, layer
 UNION ALL
-SELECT 'days', ym, NULL, days, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT 'days', NULL, NULL, days, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, min(requested_at)
-FROM base WHERE requested_at IS NOT NULL GROUP BY ym, days
+FROM base WHERE requested_at IS NOT NULL GROUP BY days
+UNION ALL
+SELECT 'month', (date_part('year', live_at) * 100 + date_part('month', live_at))::bigint, NULL,
+       days, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM base WHERE live_at >= %(since)s AND days IS NOT NULL GROUP BY 2, days
 """
 
 _NO_LIMIT = 2**31 - 1
@@ -510,6 +515,7 @@ def _dependency_metrics_pg(*, filters: HealthFilters, limit: int | None) -> dict
         "retired": ApiVersion.Status.RETIRED,
         "draft": ApiVersion.Stability.DRAFT,
         "limit": _NO_LIMIT if limit is None else limit,
+        "since": filters.since,
     }
     # The scope, on ``s`` (the provider service) and the API: ``av.api_id`` in the dependencies,
     # ``a.id`` where only the versions of the APIs in scope are read.
@@ -549,25 +555,23 @@ def _dependency_metrics_pg(*, filters: HealthFilters, limit: int | None) -> dict
     apis = _names(Api, [r["key"] for r in api_rows])
     teams = _names(Team, [r["key"] for r in team_rows])
     return {
-        "velocity": _velocity_from_rows(
-            filters, api_rows, team_rows, by_kind.get("days", []), apis, teams, top
-        ),
+        "velocity": _velocity_from_rows(filters, api_rows, team_rows, by_kind, apis, teams, top),
         "adoption": _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top),
     }
 
 
-def _velocity_from_rows(filters, api_rows, team_rows, day_rows, apis, teams, top) -> dict:
+def _velocity_from_rows(filters, api_rows, team_rows, by_kind, apis, teams, top) -> dict:
     overall: dict[int, int] = {}
-    monthly: dict[str, dict[int, int]] = {}
     pending_count, pending_oldest = 0, None
-    for r in day_rows:
-        if r["key"] is None:  # requested, not live yet
+    for r in by_kind.get("days", []):
+        if r["n"] is None:  # requested, not live yet
             pending_count, pending_oldest = r["a"], r["day"]
-            continue
-        days, count = r["n"], r["a"]
-        overall[days] = overall.get(days, 0) + count
+        else:
+            overall[r["n"]] = r["a"]
+    monthly: dict[str, dict[int, int]] = {}
+    for r in by_kind.get("month", []):
         month = f"{r['key'] // 100:04d}-{r['key'] % 100:02d}"
-        monthly.setdefault(month, {})[days] = count
+        monthly.setdefault(month, {})[r["n"]] = r["a"]
 
     def summary(counts: dict[int, int]) -> dict:
         return {
@@ -615,9 +619,10 @@ def _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top) -> dict:
     team_teams = {r["key"]: r["a"] for r in by_kind.get("team-teams", [])}
     totals = api_rows[0] if api_rows else {"t1": 0, "t2": 0, "t3": 0}
     edges = int(totals["t1"] or 0)
-    layers = {r["label"]: r for r in by_kind.get("layer", []) if r["key"] == 0}
-    overall = [r for r in by_kind.get("layer", []) if r["key"] == 1]
-    consumers = overall[0]["a"] if overall else 0
+    # GROUPING(layer, consumer, consumer_team): 1 = (layer, consumer), 2 = (layer, consumer
+    # team), 5 = (consumer); each row counts the distinct pairs of its set.
+    sets = {(r["key"], r["label"]): r["a"] for r in by_kind.get("layer", [])}
+    consumers = sets.get((5, None), 0)
     top_apis = sorted((r for r in api_rows if r["a"] and r["ra"] <= top), key=lambda r: r["ra"])
     top_teams = sorted((r for r in team_rows if r["a"] and r["ra"] <= top), key=lambda r: r["ra"])
     return {
@@ -651,8 +656,8 @@ def _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top) -> dict:
             {
                 "layer": value,
                 "label": label,
-                "teams": layers[value]["b"] if value in layers else 0,
-                "consumers": layers[value]["a"] if value in layers else 0,
+                "teams": sets.get((2, value), 0),
+                "consumers": sets.get((1, value), 0),
             }
             for value, label in Service.Layer.choices
         ],
