@@ -347,7 +347,7 @@ class RoadmapItemIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     layer = serializers.ChoiceField(choices=RoadmapItem.Layer.choices)
-    target_quarter = serializers.RegexField(r"^\d{4}-Q[1-4]$", max_length=7)
+    target_quarter = serializers.RegexField(r"^[0-9]{4}-Q[1-4]\Z", max_length=7)
     status = serializers.ChoiceField(choices=RoadmapItem.Status.choices, required=False)
     service = serializers.SlugRelatedField(
         slug_field="slug", queryset=Service.objects.all(), required=False, allow_null=True

@@ -118,7 +118,7 @@ def month_end(key: str) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
 
 
 def parse_quarter(value: str) -> tuple[int, int]:
