@@ -167,6 +167,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceTierEnum": "catalog.models.Service.Tier",
         "ApiVersionStatusEnum": "catalog.models.ApiVersion.Status",
+        "RoadmapItemStatusEnum": "portal.health.models.RoadmapItem.Status",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Swagger UI is served from our own static files: no CDN at run time.
