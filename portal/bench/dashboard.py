@@ -9,7 +9,10 @@ the rows behind a number and the metrics API) through the full Django stack and 
 
 from __future__ import annotations
 
+import os
 import random
+import statistics
+import time
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -96,7 +99,11 @@ def run(*, stdout, options) -> None:
         ("rows: live integrations", "/health/rows/integrations/?state=live"),
         ("API /api/v1/metrics/", "/api/v1/metrics/"),
     ]  # fmt: skip
-    stdout.write(f"{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+    stdout.write(f"load average before: {_load()}")
+    stdout.write(
+        f"{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8} {'cpu ms':>8}"
+    )
+    cpu = _cpu_clock()
     for label, path in pages:
 
         def get(path=path):
@@ -111,8 +118,52 @@ def run(*, stdout, options) -> None:
 
         with connection.execute_wrapper(count):
             get()
-        result = measure(get, repeat=options["repeat"], warmup=1)
+        spent = []
+
+        def timed(get=get, spent=spent):
+            before = cpu()
+            get()
+            spent.append(cpu() - before)
+
+        result = measure(timed, repeat=options["repeat"], warmup=1)
+        cpu_ms = statistics.median(spent[1:]) if len(spent) > 1 else float("nan")
         stdout.write(
             f"{label[:34]:<34} {result['p50']:8.1f} {result['p95']:8.1f} {result['max']:8.1f} "
-            f"{len(queries):8d}"
+            f"{len(queries):8d} {cpu_ms:8.0f}"
         )
+    stdout.write(f"load average after: {_load()}")
+    stdout.write(
+        "cpu ms: median CPU time per render of this process plus, when PostgreSQL runs on this "
+        "machine, its backend (10 ms ticks) — what a render costs without other load."
+    )
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} CPUs)"
+    except OSError:
+        return "n/a"
+
+
+def _cpu_clock():
+    """A clock of the CPU time spent by this process and (if readable) its database backend."""
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = f"/proc/{cursor.fetchone()[0]}/stat"
+        try:
+            open(backend).close()
+        except OSError:
+            backend = None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def clock() -> float:
+        ms = time.process_time() * 1000
+        if backend:
+            with open(backend) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ms += (int(fields[11]) + int(fields[12])) * 1000 / tick
+        return ms
+
+    return clock
