@@ -17,3 +17,8 @@ urlpatterns = [
     path("inbox/", include("portal.notifications.urls")),
     path("health/", include("portal.health_urls")),
 ]
+
+# Error pages that need no database; API clients get the problem JSON (portal/middleware.py).
+handler403 = "portal.middleware.handler403"
+handler404 = "portal.middleware.handler404"
+handler500 = "portal.middleware.handler500"

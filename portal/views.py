@@ -28,14 +28,37 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+READYZ_DATABASE_TIMEOUT_SECONDS = 2
+
+
 def _check_database() -> str | None:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        if connection.vendor == "postgresql":
+            _ping_postgresql()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def _ping_postgresql() -> None:
+    """A fresh connection bounded to ~2 s (connect and statement), so the probe answers in time
+    even when the server hangs; the request's own persistent connection is not touched."""
+    params = connection.get_connection_params()
+    params["connect_timeout"] = READYZ_DATABASE_TIMEOUT_SECONDS
+    params["options"] = (
+        f"{params.get('options', '')} -c statement_timeout={READYZ_DATABASE_TIMEOUT_SECONDS * 1000}"
+    ).strip()
+    raw = connection.get_new_connection(params)
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        raw.close()
 
 
 def _check_broker() -> str | None:

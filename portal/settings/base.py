@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a database outage anywhere below answers 503 (problem JSON or a page), never a 500.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +104,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # query (its row estimates are huge) and adds 50-100 ms for nothing. Override with PGOPTIONS.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", env("PG_OPTIONS", "-c jit=off"))
+    # Faults: a dead or unreachable server fails fast instead of hanging a worker, and no
+    # statement runs for ever (0 turns it off, e.g. for long migrations). See docs/operations.md.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+    _pg_options = DATABASES["default"]["OPTIONS"]["options"]
+    _statement_timeout_ms = int(env("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
+    if _statement_timeout_ms > 0 and "statement_timeout" not in _pg_options:
+        _pg_options += f" -c statement_timeout={_statement_timeout_ms}"
+        DATABASES["default"]["OPTIONS"]["options"] = _pg_options
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -143,6 +155,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

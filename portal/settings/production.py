@@ -1,7 +1,7 @@
 """Production: PostgreSQL, Redis, secrets only from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import DATABASES, env, env_bool
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
@@ -17,3 +17,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Persistent database connections (one per gunicorn thread), checked before reuse so a restarted
+# PostgreSQL costs one reconnect, not a failed request. SQLite keeps CONN_MAX_AGE 0 (base.py).
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("DATABASE_CONN_MAX_AGE", "600"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds clients are told to wait (Retry-After) when the database is unavailable.
+PORTAL_RETRY_AFTER_SECONDS = int(env("PORTAL_RETRY_AFTER_SECONDS", "5"))
