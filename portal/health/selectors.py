@@ -391,18 +391,19 @@ def _adoption_orm(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
 
 # --- velocity and adoption in one pass (PostgreSQL) ---------------------------------------------
 
-# One statement over the dependencies in scope, joined once to their API version and provider:
+# One statement over the dependencies in scope, joined once to their API version, provider and
+# consumer, with two passes over them:
 #   * ``av``: each version's API, whether it is supported (not retired) and whether it is on its
 #     API's newest supported major — one window over the versions instead of a subquery per row;
-#   * ``base``: the dependencies in scope, materialised once and read by every part below;
-#   * per API and per provider team, in one sorted pass each: velocity percentiles
-#     (``percentile_cont``) and the adoption counts (``FILTER`` clauses); the ranks for both
-#     orderings and the portal-wide adoption totals are window functions over those groups;
-#   * consumer teams only for the top groups; per layer the distinct (layer, consumer) and
-#     (layer, consumer team) pairs and overall the distinct consumers, from one hashed
-#     ``GROUPING SETS`` pass (small hash tables, no sort);
-#   * velocity overall and by month from a histogram (month, days) → count: the durations are
-#     whole days, so the percentiles are computed exactly from it in Python (:mod:`stats`).
+#   * ``base``: the dependencies in scope, materialised once and read by both passes;
+#   * ``groups``: one sort by (provider team, API) and ``GROUP BY ROLLUP`` gives every API, every
+#     provider team and the whole scope at once: velocity percentiles (``percentile_cont``) and
+#     the adoption counts (``FILTER`` clauses, distinct consumers and consumer teams); the ranks
+#     for both orderings are window functions over those groups;
+#   * ``sets``: one hashed ``GROUPING SETS`` pass (small hash tables, no sort) for the distinct
+#     (layer, consumer) and (layer, consumer team) pairs and the (month, days) histogram of the
+#     months shown — the durations are whole days, so the monthly percentiles are computed
+#     exactly from it in Python (:mod:`stats`).
 _DEPENDENCY_METRICS_SQL = """
 WITH av AS (
     SELECT id, api_id, status <> %(retired)s AS supported,
@@ -411,7 +412,8 @@ WITH av AS (
     FROM {version} {version_scope}
 ), base AS MATERIALIZED (
     SELECT av.api_id AS api, s.owner_id AS team, s.layer AS layer, d.consumer_id AS consumer,
-           c.owner_id AS consumer_team, av.supported AND (d.live_at IS NOT NULL OR d.requested_at IS NULL) AS active,
+           c.owner_id AS consumer_team,
+           av.supported AND (d.live_at IS NOT NULL OR d.requested_at IS NULL) AS active,
            coalesce(av.newest, false) AS newest,
            d.live_at - d.requested_at AS days, d.live_at, d.requested_at
     FROM {dependency} d
@@ -419,78 +421,47 @@ WITH av AS (
     JOIN {service} s ON s.id = d.provider_id
     JOIN {service} c ON c.id = d.consumer_id
     WHERE TRUE {scope}
-), per_api AS (
-    SELECT api, min(team) AS team, count(days) AS n,
+), groups AS (
+    SELECT GROUPING(team, api) AS g, team, api, count(days) AS n,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
            percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
            count(DISTINCT consumer) FILTER (WHERE active) AS consumers,
            count(DISTINCT consumer) FILTER (WHERE active AND newest) AS on_newest,
+           count(DISTINCT consumer_team) FILTER (WHERE active) AS consumer_teams,
            count(*) FILTER (WHERE active) AS edges,
-           count(*) FILTER (WHERE active AND newest) AS newest_edges
-    FROM base GROUP BY api
-), api_top AS MATERIALIZED (
-    SELECT * FROM (
-        SELECT *, row_number() OVER (ORDER BY p50 DESC NULLS LAST, api) AS rv,
-                  row_number() OVER (ORDER BY consumers DESC, api) AS ra,
-                  sum(edges) OVER () AS all_edges, sum(newest_edges) OVER () AS all_newest,
-                  count(*) FILTER (WHERE edges > 0) OVER () AS all_apis
-        FROM per_api
-    ) ranked
-    WHERE rv <= %(limit)s OR ra <= %(limit)s
-), per_team AS (
-    SELECT team, count(days) AS n,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
-           percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
-           count(DISTINCT consumer) FILTER (WHERE active) AS consumers
-    FROM base GROUP BY team
-), team_top AS MATERIALIZED (
-    SELECT * FROM (
-        SELECT *, row_number() OVER (ORDER BY p50 DESC NULLS LAST, team) AS rv,
-                  row_number() OVER (ORDER BY consumers DESC, team) AS ra
-        FROM per_team
-    ) ranked
-    WHERE rv <= %(limit)s OR ra <= %(limit)s
-), top_consumers AS (
-    SELECT b.api, b.team, b.api IN (SELECT api FROM api_top WHERE ra <= %(limit)s) AS top_api,
-           b.team IN (SELECT team FROM team_top WHERE ra <= %(limit)s) AS top_team,
-           b.consumer_team
-    FROM base b
-    WHERE b.active AND (b.api IN (SELECT api FROM api_top WHERE ra <= %(limit)s)
-                        OR b.team IN (SELECT team FROM team_top WHERE ra <= %(limit)s))
-), layer_sets AS (
-    SELECT layer, GROUPING(layer, consumer, consumer_team) AS g FROM base WHERE active
-    GROUP BY GROUPING SETS ((layer, consumer), (layer, consumer_team), (consumer))
+           count(*) FILTER (WHERE active AND newest) AS newest_edges,
+           count(*) FILTER (WHERE requested_at IS NOT NULL AND live_at IS NULL) AS pending,
+           min(requested_at) FILTER (WHERE live_at IS NULL) AS oldest
+    FROM base GROUP BY ROLLUP (team, api)
+), ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY g ORDER BY p50 DESC NULLS LAST, api, team) AS rv,
+           row_number() OVER (PARTITION BY g ORDER BY consumers DESC, api, team) AS ra,
+           count(*) FILTER (WHERE g = 0 AND edges > 0) OVER (PARTITION BY team) AS team_apis,
+           count(*) FILTER (WHERE g = 0 AND edges > 0) OVER () AS all_apis
+    FROM groups
+), sets AS (
+    SELECT GROUPING(layer, consumer, consumer_team, ym, days) AS g, layer, ym, days,
+           count(*) AS n, count(*) FILTER (WHERE active) AS active
+    FROM (
+        SELECT layer, consumer, consumer_team, active, days,
+               CASE WHEN live_at >= %(since)s AND days IS NOT NULL
+                    THEN (date_part('year', live_at) * 100 + date_part('month', live_at))::int
+               END AS ym
+        FROM base
+    ) x
+    GROUP BY GROUPING SETS ((layer, consumer), (layer, consumer_team), (ym, days))
 )
-SELECT 'api' AS kind, api AS key, NULL::text AS label, n, p50, p75, consumers AS a,
-       on_newest AS b, edges AS c, newest_edges AS e, rv, ra,
-       all_edges AS t1, all_newest AS t2, all_apis AS t3, NULL::date AS day
-FROM api_top
+SELECT CASE g WHEN 0 THEN 'api' WHEN 1 THEN 'team' ELSE 'all' END AS kind,
+       coalesce(api, team) AS key, NULL::text AS label, n, p50, p75, consumers, on_newest,
+       consumer_teams, edges, newest_edges, pending, oldest, team_apis, all_apis, rv, ra
+FROM ranked WHERE g = 3 OR rv <= %(limit)s OR ra <= %(limit)s
 UNION ALL
-SELECT 'team', t.team, NULL, t.n, t.p50, t.p75, t.consumers, coalesce(p.apis, 0),
-       NULL, NULL, t.rv, t.ra, NULL, NULL, NULL, NULL
-FROM team_top t
-LEFT JOIN (SELECT team, count(*) AS apis FROM per_api WHERE edges > 0 GROUP BY team) p
-       ON p.team = t.team
-UNION ALL
-SELECT 'api-teams', api, NULL, NULL, NULL, NULL, count(DISTINCT consumer_team), NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL
-FROM top_consumers WHERE top_api GROUP BY api
-UNION ALL
-SELECT 'team-teams', team, NULL, NULL, NULL, NULL, count(DISTINCT consumer_team), NULL, NULL,
+SELECT CASE g WHEN 7 THEN 'layer-consumers' WHEN 11 THEN 'layer-teams' ELSE 'month' END,
+       ym, layer, days, NULL, NULL, count(*) FILTER (WHERE active > 0), NULL, NULL, sum(n)::bigint,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM top_consumers WHERE top_team GROUP BY team
-UNION ALL
-SELECT 'layer', g, layer, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL
-FROM layer_sets GROUP BY g, layer
-UNION ALL
-SELECT 'days', NULL, NULL, days, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, min(requested_at)
-FROM base WHERE requested_at IS NOT NULL GROUP BY days
-UNION ALL
-SELECT 'month', (date_part('year', live_at) * 100 + date_part('month', live_at))::bigint, NULL,
-       days, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM base WHERE live_at >= %(since)s AND days IS NOT NULL GROUP BY 2, days
+FROM sets WHERE g <> 28 OR ym IS NOT NULL
+GROUP BY g, layer, ym, days
 """
 
 _NO_LIMIT = 2**31 - 1
@@ -551,117 +522,91 @@ def _dependency_metrics_pg(*, filters: HealthFilters, limit: int | None) -> dict
     for row in rows:
         by_kind.setdefault(row["kind"], []).append(row)
     top = _NO_LIMIT if limit is None else limit
+    # The whole scope (the ROLLUP's grand total; none without dependencies).
+    everything = (by_kind.get("all") or [{"n": 0, "p50": None, "p75": None, "consumers": 0,
+                                          "edges": 0, "newest_edges": 0, "pending": 0,
+                                          "oldest": None, "all_apis": 0}])[0]  # fmt: skip
     api_rows, team_rows = by_kind.get("api", []), by_kind.get("team", [])
     apis = _names(Api, [r["key"] for r in api_rows])
     teams = _names(Team, [r["key"] for r in team_rows])
-    return {
-        "velocity": _velocity_from_rows(filters, api_rows, team_rows, by_kind, apis, teams, top),
-        "adoption": _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top),
-    }
 
+    def ranked(rows, names, present, rank):
+        """The top groups by ``rank`` (1 = first) that have data (``present``), with names."""
+        chosen = sorted((r for r in rows if r[present] and r[rank] <= top), key=lambda r: r[rank])
+        return [(names[r["key"]], r) for r in chosen if r["key"] in names]
 
-def _velocity_from_rows(filters, api_rows, team_rows, by_kind, apis, teams, top) -> dict:
-    overall: dict[int, int] = {}
-    pending_count, pending_oldest = 0, None
-    for r in by_kind.get("days", []):
-        if r["n"] is None:  # requested, not live yet
-            pending_count, pending_oldest = r["a"], r["day"]
-        else:
-            overall[r["n"]] = r["a"]
     monthly: dict[str, dict[int, int]] = {}
     for r in by_kind.get("month", []):
-        month = f"{r['key'] // 100:04d}-{r['key'] % 100:02d}"
-        monthly.setdefault(month, {})[r["n"]] = r["a"]
-
-    def summary(counts: dict[int, int]) -> dict:
-        return {
-            "count": sum(counts.values()),
-            "median": stats.percentile_of_counts(counts, 0.5),
-            "p75": stats.percentile_of_counts(counts, 0.75),
-        }
-
-    everything = summary(overall)
-
-    def ranked(rows, names, label):
-        rows = sorted((r for r in rows if r["n"] and r["rv"] <= top), key=lambda r: r["rv"])
-        return [
-            {label: names[r["key"]], "key": r["key"], "count": r["n"],
-             "median": _days(r["p50"]), "p75": _days(r["p75"])}
-            for r in rows
-            if r["key"] in names
-        ]  # fmt: skip
-
-    return {
-        "count": everything["count"],
-        "median_days": everything["median"],
-        "p75_days": everything["p75"],
+        monthly.setdefault(f"{r['key'] // 100:04d}-{r['key'] % 100:02d}", {})[r["n"]] = r["edges"]
+    layers = {
+        (r["kind"], r["label"]): r["consumers"] for r in rows if r["kind"].startswith("layer")
+    }
+    edges = everything["edges"]
+    velocity = {
+        "count": everything["n"],
+        "median_days": _days(everything["p50"]),
+        "p75_days": _days(everything["p75"]),
         "by_month": [
             {
                 "month": key,
-                **(
-                    summary(monthly[key])
-                    if key in monthly
-                    else {"count": None, "median": None, "p75": None}
-                ),
+                "count": sum(monthly[key].values()) if key in monthly else None,
+                "median": stats.percentile_of_counts(monthly.get(key, {}), 0.5),
+                "p75": stats.percentile_of_counts(monthly.get(key, {}), 0.75),
             }
             for key in filters.month_keys
         ],
-        "per_api": ranked(api_rows, apis, "api"),
-        "per_team": ranked(team_rows, teams, "team"),
-        "pending_count": pending_count,
-        "pending_oldest": pending_oldest,
-        "pending_oldest_days": (filters.today - pending_oldest).days if pending_oldest else None,
-    }
-
-
-def _adoption_from_rows(api_rows, team_rows, by_kind, apis, teams, top) -> dict:
-    api_teams = {r["key"]: r["a"] for r in by_kind.get("api-teams", [])}
-    team_teams = {r["key"]: r["a"] for r in by_kind.get("team-teams", [])}
-    totals = api_rows[0] if api_rows else {"t1": 0, "t2": 0, "t3": 0}
-    edges = int(totals["t1"] or 0)
-    # GROUPING(layer, consumer, consumer_team): 1 = (layer, consumer), 2 = (layer, consumer
-    # team), 5 = (consumer); each row counts the distinct pairs of its set.
-    sets = {(r["key"], r["label"]): r["a"] for r in by_kind.get("layer", [])}
-    consumers = sets.get((5, None), 0)
-    top_apis = sorted((r for r in api_rows if r["a"] and r["ra"] <= top), key=lambda r: r["ra"])
-    top_teams = sorted((r for r in team_rows if r["a"] and r["ra"] <= top), key=lambda r: r["ra"])
-    return {
-        "active_consumers": consumers if edges else None,
-        "apis_consumed": totals["t3"] if edges else None,
+        "per_api": [
+            {"api": api, "key": r["key"], "count": r["n"], "median": _days(r["p50"]),
+             "p75": _days(r["p75"])}
+            for api, r in ranked(api_rows, apis, "n", "rv")
+        ],
+        "per_team": [
+            {"team": team, "key": r["key"], "count": r["n"], "median": _days(r["p50"]),
+             "p75": _days(r["p75"])}
+            for team, r in ranked(team_rows, teams, "n", "rv")
+        ],
+        "pending_count": everything["pending"],
+        "pending_oldest": everything["oldest"],
+        "pending_oldest_days": (filters.today - everything["oldest"]).days
+        if everything["oldest"]
+        else None,
+    }  # fmt: skip
+    adoption = {
+        "active_consumers": everything["consumers"] if edges else None,
+        "apis_consumed": everything["all_apis"] if edges else None,
         "edges": edges,
-        "newest_share": stats.share(int(totals["t2"] or 0), edges),
+        "newest_share": stats.share(everything["newest_edges"], edges),
         "per_api": [
             {
-                "api": apis[r["key"]],
-                "consumers": r["a"],
-                "on_newest": r["b"],
-                "newest_share": stats.share(r["b"], r["a"]),
-                "teams": api_teams.get(r["key"], 0),
+                "api": api,
+                "consumers": r["consumers"],
+                "on_newest": r["on_newest"],
+                "newest_share": stats.share(r["on_newest"], r["consumers"]),
+                "teams": r["consumer_teams"],
             }
-            for r in top_apis
-            if r["key"] in apis
+            for api, r in ranked(api_rows, apis, "consumers", "ra")
         ],
         "per_team": [
             {
-                "team": teams[r["key"]],
+                "team": team,
                 "provider__owner": r["key"],
-                "consumers": r["a"],
-                "consumer_teams": team_teams.get(r["key"], 0),
-                "apis": r["b"],
+                "consumers": r["consumers"],
+                "consumer_teams": r["consumer_teams"],
+                "apis": r["team_apis"],
             }
-            for r in top_teams
-            if r["key"] in teams
+            for team, r in ranked(team_rows, teams, "consumers", "ra")
         ],
         "per_layer": [
             {
                 "layer": value,
                 "label": label,
-                "teams": sets.get((2, value), 0),
-                "consumers": sets.get((1, value), 0),
+                "teams": layers.get(("layer-teams", value), 0),
+                "consumers": layers.get(("layer-consumers", value), 0),
             }
             for value, label in Service.Layer.choices
         ],
     }
+    return {"velocity": velocity, "adoption": adoption}
 
 
 def teams_depending_on_layer(*, filters: HealthFilters, layer: str) -> QuerySet[Team]:
