@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -127,6 +128,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             type_=f"urn:portal:rule:{exc.rule}" if exc.rule else "about:blank",
             **extra,
         )
+    if isinstance(exc, DataError):
+        # The database refused a value our validation let through (e.g. a NUL byte or an
+        # out-of-range number): the client's input is at fault, and nothing was written.
+        return problem(400, "A value in the request cannot be stored.", errors={})
     if isinstance(exc, DjangoValidationError):
         errors = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -333,8 +333,8 @@ class FeedbackViewSet(
 
 
 class RoadmapItemOut(serializers.ModelSerializer):
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     depends_on = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:

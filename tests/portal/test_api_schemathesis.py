@@ -21,6 +21,24 @@ MAX_EXAMPLES = int(os.environ.get("PORTAL_SCHEMATHESIS_EXAMPLES", "5"))
 schema = schemathesis.from_wsgi("/api/v1/schema/", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Keep the test's database connection across in-process WSGI calls.
+
+    Django's request signals close "old" connections; inside the test's transaction that
+    closes the connection itself on PostgreSQL. Django's own test client disconnects them the
+    same way.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _catalog() -> None:
     """A small catalog so that list and detail endpoints have rows to render."""
     from catalog.models import ApiVersion, Dependency
