@@ -5,6 +5,8 @@ placeholder substitution. Pure Python, no Django, no network.
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import glob
 import hashlib
 import itertools
@@ -20,14 +22,19 @@ from typing import Any
 import yaml
 
 from .model import Catalog, Entity, Problem, canonical_kind
-from .refs import DEFAULT_NAMESPACE, validate_name, validate_namespace
+from .refs import DEFAULT_NAMESPACE, KINDS, validate_name, validate_namespace
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
 MAX_FILE_BYTES = 32 * 1024 * 1024
-PLACEHOLDERS = ("$text", "$json", "$yaml")
+PLACEHOLDERS = ("$text", "$json", "$yaml", "$openapi", "$asyncapi")
+#: placeholders whose file is substituted as text (Backstage's ``$openapi``/``$asyncapi``
+#: also bundle external ``$ref``s; the importer keeps the document as written)
+TEXT_PLACEHOLDERS = ("$text", "$openapi", "$asyncapi")
+#: kinds Backstage knows that the portal has no equivalent for: skipped with a warning
+SKIPPED_KINDS = {"template": "a scaffolder Template"}
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 
@@ -122,6 +129,18 @@ def load_documents(text: str, *, file: str = "<string>") -> tuple[list[Document]
     return documents, problems
 
 
+def _scalar_text(value: object) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def content_hash(data: Any) -> str:
     text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -164,10 +183,59 @@ def _walk(directory: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+def _is_backstage_api_version(value: object) -> bool:
+    """``backstage.io/v1alpha1``, ``scaffolder.backstage.io/v1beta3``, …"""
+    return isinstance(value, str) and value.split("/", 1)[0].endswith("backstage.io")
+
+
 def _looks_like_descriptor(documents: list[Document]) -> bool:
-    return any(
-        isinstance(d.data, dict) and ("apiVersion" in d.data or "kind" in d.data) for d in documents
+    """A Backstage document: a backstage.io apiVersion, or a Backstage kind without one.
+
+    Other YAML found while scanning a checkout (Kubernetes manifests, Helm charts, CI
+    workflows, OpenAPI files) is skipped silently.
+    """
+    for d in documents:
+        if not isinstance(d.data, dict):
+            continue
+        api_version = d.data.get("apiVersion")
+        if _is_backstage_api_version(api_version):
+            return True
+        kind = d.data.get("kind")
+        if (
+            api_version is None
+            and isinstance(kind, str)
+            and (kind.lower() in KINDS or kind.lower() in SKIPPED_KINDS)
+        ):
+            return True
+    return False
+
+
+_SKELETON_MARKERS = ("${{", "{{cookiecutter", "{{ cookiecutter")
+
+
+def _is_skeleton(text: str, documents: list[Document]) -> bool:
+    """A scaffolder template's skeleton (``${{ values.name }}``), not a descriptor."""
+    if not any(marker in text for marker in _SKELETON_MARKERS):
+        return False
+    return not any(
+        isinstance(d.data, dict)
+        and isinstance(d.data.get("kind"), str)
+        and d.data["kind"].lower() in SKIPPED_KINDS
+        for d in documents
     )
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without a BOM) or BOM-marked UTF-16/32; line endings normalised."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        text = raw.decode("utf-32")
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = raw.decode("utf-16")
+    else:
+        text = raw.decode("utf-8-sig")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 class CatalogReader:
@@ -211,7 +279,10 @@ class CatalogReader:
             if text is None:
                 continue
             documents, problems = load_documents(text, file=name)
-            if not explicit and not problems and not _looks_like_descriptor(documents):
+            if not explicit and (
+                _is_skeleton(text, documents)
+                or not (_looks_like_descriptor(documents) or (problems and "backstage.io/" in text))
+            ):
                 self.catalog.skipped.append(name)
                 continue
             if not explicit:
@@ -246,7 +317,7 @@ class CatalogReader:
                     )
                 )
                 return None
-            return path.read_text(encoding="utf-8")
+            return _decode(path.read_bytes())
         except UnicodeDecodeError:
             message = "file is not UTF-8 text"
         except OSError as exc:
@@ -278,6 +349,21 @@ class CatalogReader:
         if not kind:
             return fail("missing 'kind'", code="missing_kind")
         canonical = canonical_kind(kind)
+        if canonical is None and isinstance(kind, str) and kind.lower() in SKIPPED_KINDS:
+            metadata = data.get("metadata")
+            label = metadata.get("name") if isinstance(metadata, dict) else None
+            subject = f"{kind} {label!r}" if isinstance(label, str) else kind
+            self.catalog.problems.append(
+                Problem(
+                    name,
+                    doc.index,
+                    doc.lines.get("kind", doc.line),
+                    f"{subject} skipped: {SKIPPED_KINDS[kind.lower()]} has no portal equivalent",
+                    code="skipped_kind",
+                    level="warning",
+                )
+            )
+            return None
         if canonical is None:
             return fail(f"unknown kind {kind!r}", "kind", code="unknown_kind")
         api_version = data.get("apiVersion")
@@ -337,11 +423,16 @@ class CatalogReader:
                 if key in PLACEHOLDERS:
                     return self._placeholder(entity, path, key, target, where)
             return {
-                k: self._substitute(entity, path, v, f"{where}.{k}" if where else str(k))
+                (k if isinstance(k, str) else _scalar_text(k)): self._substitute(
+                    entity, path, v, f"{where}.{k}" if where else str(k)
+                )
                 for k, v in value.items()
             }
         if isinstance(value, list):
             return [self._substitute(entity, path, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dt.date | bytes):
+            # unquoted dates (and !!binary) are not JSON: keep them as the text that was written
+            return _scalar_text(value)
         return value
 
     def _placeholder(self, entity: Entity, path: Path, key: str, target: Any, where: str) -> Any:
@@ -376,7 +467,7 @@ class CatalogReader:
         )
         if text is None:
             return None
-        if key == "$text":
+        if key in TEXT_PLACEHOLDERS:
             return text
         try:
             return json.loads(text) if key == "$json" else yaml.load(text, Loader=Loader)

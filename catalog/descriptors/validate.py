@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .model import Catalog, Entity, Problem
-from .refs import RefError, parse_ref
+from .refs import KINDS, RefError, parse_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +28,15 @@ def _f(
 
 OWNER = _f("owner", "group", "group user", required=True)
 SYSTEM = _f("system", "system", "system")
+ANY_KIND = " ".join(KINDS)
 
-#: reference fields per kind; ``dependsOn`` may omit the kind (component is assumed).
+#: fields whose target must be imported for the entity to be imported (the portal has no
+#: row without an owner); a reference in any other field to an entity that is in the
+#: catalog but failed is dropped with a warning, and the referring entity still imports.
+HARD_FIELDS = frozenset({"owner"})
+
+#: reference fields per kind; ``dependsOn`` may omit the kind (component is assumed) and,
+#: as in Backstage, may point to any kind (only Components and Resources become links).
 REF_FIELDS: dict[str, tuple[RefField, ...]] = {
     "Component": (
         OWNER,
@@ -37,15 +44,15 @@ REF_FIELDS: dict[str, tuple[RefField, ...]] = {
         _f("subcomponentOf", "component", "component"),
         _f("providesApis", "api", "api", many=True),
         _f("consumesApis", "api", "api", many=True),
-        _f("dependsOn", "component", "component resource", many=True),
-        _f("dependencyOf", "component", "component resource", many=True),
+        _f("dependsOn", "component", ANY_KIND, many=True),
+        _f("dependencyOf", "component", ANY_KIND, many=True),
     ),
     "API": (OWNER, SYSTEM),
     "Resource": (
         OWNER,
         SYSTEM,
-        _f("dependsOn", "component", "component resource", many=True),
-        _f("dependencyOf", "component", "component resource", many=True),
+        _f("dependsOn", "component", ANY_KIND, many=True),
+        _f("dependencyOf", "component", ANY_KIND, many=True),
     ),
     "System": (OWNER, _f("domain", "domain", "domain")),
     "Domain": (OWNER, _f("subdomainOf", "domain", "domain")),
@@ -160,8 +167,10 @@ def resolve_catalog(catalog: Catalog, *, known: Collection[str] = ()) -> Catalog
     An entity is dropped (with a Problem naming its file, document and line) when it fails
     :func:`check_entity`, duplicates an earlier entity's reference, or references an entity
     that is neither in the catalog nor in ``known`` (refs such as ``group:default/payments``
-    already in the portal). Dropping is transitive: a Component owned by a Group that
-    failed is dropped too. Returns the same catalog, mutated.
+    already in the portal). An owner that failed drops its entities transitively (a
+    Component owned by a Group that failed); a reference in another field to an entity
+    that failed is left out with a warning (a Component consuming an API that failed still
+    imports, without that dependency). Returns the same catalog, mutated.
     """
     valid: dict[str, Entity] = {}
     for entity in catalog.entities:
@@ -182,37 +191,68 @@ def resolve_catalog(catalog: Catalog, *, known: Collection[str] = ()) -> Catalog
         valid[entity.key] = entity
 
     known = set(known)
+    reported = {
+        (p.ref, p.message) for p in catalog.problems if p.code == "unresolved_ref" and p.ref
+    }
     changed = True
     while changed:
         changed = False
+        failed = {p.ref for p in catalog.problems if p.ref and p.level == "error"}
         for key, entity in list(valid.items()):
-            dangling = _dangling(entity, valid, known)
-            if dangling:
-                catalog.problems.extend(dangling)
+            dangling = _dangling(entity, valid, known, failed, reported)
+            if any(p.level == "error" for p in dangling):
+                catalog.problems.extend(p for p in dangling if p.level == "error")
                 del valid[key]
+                failed.add(key)
                 changed = True
+            else:
+                catalog.problems.extend(dangling)
     catalog.entities = list(valid.values())
     return catalog
 
 
-def _dangling(entity: Entity, valid: dict[str, Entity], known: set[str]) -> list[Problem]:
+def _dangling(
+    entity: Entity,
+    valid: dict[str, Entity],
+    known: set[str],
+    failed: set[str],
+    reported: set[tuple[str, str]],
+) -> list[Problem]:
     problems = []
     for ref_field in REF_FIELDS.get(entity.kind, ()):
         refs = entity.refs.get(ref_field.name, ())
+        kept = []
         for i, ref in enumerate(refs):
             key = str(ref)
             if key in valid or key in known:
+                kept.append(ref)
                 continue
             where = f"spec.{ref_field.name}" + (
                 f"[{_index_of(entity, ref_field, i)}]" if ref_field.many else ""
             )
+            if key in failed and ref_field.name not in HARD_FIELDS:
+                problem = entity.problem(
+                    f"{where}: {key} was not imported (see its own problem); "
+                    "this reference is left out",
+                    field=where,
+                    code="unresolved_ref",
+                )
+                problem.level = "warning"
+                if (problem.ref, problem.message) not in reported:
+                    reported.add((problem.ref, problem.message))
+                    problems.append(problem)
+                continue
+            kept.append(ref)
             problems.append(
                 entity.problem(
-                    f"{where}: {key} does not match any {ref.kind_label} in the catalog",
+                    f"{where}: {key} does not match any {ref.kind_label} in the catalog"
+                    + (" (it was not imported)" if key in failed else ""),
                     field=where,
                     code="dangling_ref",
                 )
             )
+        if len(kept) != len(refs) and not any(p.level == "error" for p in problems):
+            entity.refs[ref_field.name] = kept
     return problems
 
 

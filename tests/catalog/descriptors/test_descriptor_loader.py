@@ -68,9 +68,9 @@ def test_syntax_error_reports_document_and_line_and_keeps_the_others():
             "missing 'kind'",
         ),
         (
-            "apiVersion: backstage.io/v1alpha1\nkind: Template\nmetadata: {name: x}\n",
+            "apiVersion: backstage.io/v1alpha1\nkind: Widget\nmetadata: {name: x}\n",
             "unknown_kind",
-            "unknown kind 'Template'",
+            "unknown kind 'Widget'",
         ),
         ("kind: Component\nmetadata: {name: x}\n", "missing_api_version", "apiVersion"),
         (

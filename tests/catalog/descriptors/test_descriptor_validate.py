@@ -139,7 +139,7 @@ def test_dangling_reference_names_the_list_item_line():
     )
 
 
-def test_failed_entities_drop_their_dependents_transitively():
+def test_failed_owners_drop_their_entities_transitively():
     text = "---\n".join(
         [
             "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: t}\nspec: {children: []}\n",
@@ -147,14 +147,38 @@ def test_failed_entities_drop_their_dependents_transitively():
             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a}\n"
             "spec: {type: service, lifecycle: production, owner: user:u, system: s}\n",
             "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: u}\nspec: {}\n",
+            "apiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata: {name: d}\nspec: {owner: system:s}\n",
         ]
     )
     catalog = resolved(text)
-    assert [e.key for e in catalog.entities] == ["user:default/u"]
+    # the System's owner failed: the System fails; the Component only loses its system
+    assert [e.key for e in catalog.entities] == ["component:default/a", "user:default/u"]
+    assert [(p.document, p.code, p.level) for p in catalog.problems] == [
+        (1, "missing_field", "error"),
+        (5, "invalid_ref", "error"),
+        (2, "dangling_ref", "error"),
+        (3, "unresolved_ref", "warning"),
+    ]
+    assert catalog.problems[-1].line == 14  # the spec line of document 3
+    assert catalog.entities[0].refs["system"] == []
+
+
+def test_reference_to_a_failed_entity_is_reported_once_across_passes():
+    text = "---\n".join(
+        [
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: t}\nspec: {type: team}\n",
+            "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: x}\n"
+            "spec: {type: openapi, lifecycle: production, owner: t}\n",
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a}\n"
+            "spec: {type: service, lifecycle: production, owner: t, consumesApis: [x, api:default/x]}\n",
+        ]
+    )
+    catalog = resolved(text)
+    resolve_catalog(catalog)
+    assert [e.key for e in catalog.entities] == ["group:default/t", "component:default/a"]
     assert [(p.document, p.code) for p in catalog.problems] == [
-        (1, "missing_field"),
-        (2, "dangling_ref"),
-        (3, "dangling_ref"),
+        (2, "missing_field"),
+        (3, "unresolved_ref"),
     ]
 
 
