@@ -298,11 +298,12 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
             _a_kind, a_namespace, a_name = refs.of("api", api.pk, api.slug, "api")
             spec_extra = api_extra.get("spec") or {}
             version = versions.get(api.pk)
-            definition = (
-                version.spec
-                if version and version.spec
-                else f"# {api.name} has no definition in the portal\n"
-            )
+            if version and version.spec:
+                definition = version.spec
+            elif isinstance(api_extra.get("definition_url"), dict):
+                definition = api_extra["definition_url"]  # {$text: https://…}, never fetched
+            else:
+                definition = f"# {api.name} has no definition in the portal\n"
             api_doc = entity_document(
                 kind="API",
                 name=a_name,
@@ -333,6 +334,10 @@ def _export_versions(apis: list[Api], refs: _Refs) -> dict[int, ApiVersion]:
     for version in ApiVersion.objects.filter(api_id__in=api_ids).order_by(
         "api_id", "major", "minor", "patch"
     ):
-        if refs.version_of_api.get(version.api_id) == version.pk or version.api_id not in chosen or refs.version_of_api.get(version.api_id) != chosen[version.api_id].pk:
+        if (
+            refs.version_of_api.get(version.api_id) == version.pk
+            or version.api_id not in chosen
+            or refs.version_of_api.get(version.api_id) != chosen[version.api_id].pk
+        ):
             chosen[version.api_id] = version
     return chosen

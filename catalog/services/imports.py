@@ -10,6 +10,8 @@ or not at all, and an entity that fails validation is not written at all.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 import time
 from collections import defaultdict
@@ -77,6 +79,19 @@ LIFECYCLES = {
 }
 LAYERS = {"base", "core", "enabling"}
 API_TYPES = set(Api.Type.values)
+#: other spellings of spec.type seen in real catalogs; the original is kept for export
+API_TYPE_ALIASES = {
+    "swagger": Api.Type.OPENAPI,
+    "oas": Api.Type.OPENAPI,
+    "oas3": Api.Type.OPENAPI,
+    "rest": Api.Type.OPENAPI,
+    "proto": Api.Type.GRPC,
+    "protobuf": Api.Type.GRPC,
+    "async": Api.Type.ASYNCAPI,
+}
+#: types whose definition is an OpenAPI/AsyncAPI-like YAML or JSON document with info.version
+DOCUMENT_TYPES = {Api.Type.OPENAPI, Api.Type.ASYNCAPI, Api.Type.EVENT}
+PLACEHOLDER_KEYS = ("$text", "$json", "$yaml", "$openapi", "$asyncapi")
 ORDER = ["Group", "User", "Domain", "System", "Component", "Resource", "API", "Location"]
 
 
@@ -184,6 +199,19 @@ def ref_username(ref: EntityRef) -> str:
     return name[:150]
 
 
+def _table(kind: str) -> str:
+    """The portal table of a kind (as named in ``_Importer.ids``): resources are services."""
+    kind = kind.lower()
+    return "component" if kind == "resource" else kind
+
+
+def _base_slug(entity: Entity) -> str:
+    return ref_username(entity.ref) if entity.kind == "User" else ref_slug(entity.ref)
+
+
+_CALVER = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def coerce_version(raw: object) -> tuple[str, str]:
     """SemVer from an OpenAPI ``info.version``: ("1" → "1.0.0", "v2.1" → "2.1.0").
 
@@ -192,14 +220,33 @@ def coerce_version(raw: object) -> tuple[str, str]:
     text = str(raw).strip() if raw not in (None, "") else ""
     if not text:
         return "1.0.0", ""
+    if _CALVER.fullmatch(text):  # "2021-06-01": the portal's calendar versioning scheme
+        return text, ""
     match = re.fullmatch(
         r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", text
     )
     if not match:
         return "1.0.0", text
     major, minor, patch, pre, build = match.groups()
-    version = f"{int(major)}.{int(minor or 0)}.{int(patch or 0)}{pre or ''}{build or ''}"
+    numbers = [int(major), int(minor or 0), int(patch or 0)]
+    version = f"{numbers[0]}.{numbers[1]}.{numbers[2]}{pre or ''}{build or ''}"
+    if max(numbers) > 2_000_000_000 or len(version) > 100:
+        return "1.0.0", text[:200]
     return version, ("" if version == text else text)
+
+
+def api_type_of(raw: str) -> tuple[str, bool]:
+    """The portal's Api.type for a Backstage ``spec.type``, and whether it is a known one.
+
+    Unknown types (``trpc``, ``soap``, …) are shown as OpenAPI; the original is kept on the
+    import record and written back by export.
+    """
+    lower = raw.strip().lower()
+    if lower in API_TYPES:
+        return lower, True
+    if lower in API_TYPE_ALIASES:
+        return API_TYPE_ALIASES[lower], True
+    return Api.Type.OPENAPI, False
 
 
 def definition_text(definition: object) -> str:
@@ -208,6 +255,9 @@ def definition_text(definition: object) -> str:
     if definition is None:
         return ""
     return yaml.safe_dump(definition, sort_keys=False, allow_unicode=True)
+
+
+_HAS_INFO = re.compile(r"""^\s*["']?info["']?\s*:|"info"\s*:""", re.M)
 
 
 def definition_version(text: str) -> object:
@@ -219,9 +269,14 @@ def definition_version(text: str) -> object:
         )
         if found:
             return found.group(1)
+    if not _HAS_INFO.search(text):  # GraphQL SDL, protobuf, …: nothing to parse
+        return None
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
+        if text.lstrip().startswith("{"):
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (ValueError, yaml.YAMLError, RecursionError):
         return None
     if isinstance(data, dict) and isinstance(data.get("info"), dict):
         return data["info"].get("version")
@@ -355,6 +410,8 @@ class _Importer:
         self.api_version_ids: dict[str, int] = {}
         self.api_provider: dict[str, str] = {}
         self.team_of_user: dict[str, str] = {}
+        self.slugs: dict[str, str] = {}
+        self.row_slugs: dict[str, dict[int, str]] = defaultdict(dict)
         self.User = get_user_model()
 
     # ------------------------------------------------------------------ planning
@@ -378,6 +435,8 @@ class _Importer:
         resolve_catalog(self.catalog, known=known)
         while self._portal_checks():
             resolve_catalog(self.catalog, known=known)
+        self._assign_slugs()
+        self._notes()
         self.report.problems = list(self.catalog.problems)
         for problem in self.report.errors:
             kind = problem.ref.split(":", 1)[0] if problem.ref else ""
@@ -419,16 +478,20 @@ class _Importer:
             ("system", System, "slug"),
             ("domain", Domain, "slug"),
         ):
+            slugs = self.row_slugs[kind]
             for pk, slug in model.objects.values_list("pk", attr).iterator(chunk_size=5000):
                 key = f"{kind}:default/{slug}"
                 known.add(key)
                 self.ids[kind].setdefault(key, pk)
+                slugs[pk] = slug
+        slugs = self.row_slugs["user"]
         for pk, username in self.User.objects.values_list("pk", "username").iterator(
             chunk_size=5000
         ):
             key = f"user:default/{username.lower()}"
             known.add(key)
             self.ids["user"].setdefault(key, pk)
+            slugs[pk] = username
         for ref, src in self.sources.items():
             if src.object_id is not None:
                 kind = ref.split(":", 1)[0]
@@ -505,33 +568,25 @@ class _Importer:
                     dropped.add(entity.key)
                 elif key not in self.team_of_user:
                     self.team_of_user[key] = user_teams[key]
-        # slugs must be unique per table
-        seen: dict[tuple[str, str], str] = {}
-        for entity in self.catalog.entities:
-            table = {"Component": "service", "Resource": "service"}.get(entity.kind, entity.kind)
-            name = ref_username(entity.ref) if entity.kind == "User" else ref_slug(entity.ref)
-            slot = (table, name.lower())
-            if entity.kind != "Location" and slot in seen and seen[slot] != entity.key:
-                problems.append(
-                    entity.problem(
-                        f"{entity.key} maps to the portal name {name!r}, already used by {seen[slot]}",
-                        code="slug_clash",
-                    )
-                )
-                dropped.add(entity.key)
-            seen.setdefault(slot, entity.key)
-            other = self._adopted_by_other(entity, name)
-            if other:
-                problems.append(
-                    entity.problem(
-                        f"{entity.key} maps to the portal name {name!r}, which belongs to imported {other}",
-                        code="slug_clash",
-                    )
-                )
-                dropped.add(entity.key)
         if dropped:
             self.catalog.entities = [e for e in self.catalog.entities if e.key not in dropped]
         return bool(dropped)
+
+    def _notes(self) -> None:
+        """Warnings about what the portal shows differently from Backstage."""
+        for entity in self.catalog.entities:
+            if entity.kind != "API":
+                continue
+            raw = str(entity.spec.get("type") or "")
+            if not api_type_of(raw)[1]:
+                problem = entity.problem(
+                    f"spec.type {raw!r} has no portal equivalent: the API is shown as OpenAPI "
+                    "and its definition kept as text (export writes the original type back)",
+                    field="spec.type",
+                    code="unknown_api_type",
+                )
+                problem.level = "warning"
+                self.catalog.problems.append(problem)
 
     def _db_user_teams(self, by_key: dict[str, Entity]) -> dict[str, str]:
         wanted = {
@@ -554,32 +609,50 @@ class _Importer:
             )
         return result
 
-    def _adopted_by_other(self, entity: Entity, name: str) -> str:
-        """Another imported ref already owns the row this entity's slug would adopt."""
-        kind = entity.kind.lower()
-        if kind == "location":
-            return ""
-        key = f"{'component' if kind == 'resource' else kind}:default/{name.lower()}"
-        row_id = self.ids["component" if kind == "resource" else kind].get(key)
-        if row_id is None:
-            return ""
-        owner = self._ref_by_object.get((entity.kind in ("Component", "Resource"), kind, row_id))
-        return owner if owner and owner != entity.key else ""
+    def _assign_slugs(self) -> None:
+        """A portal slug (username for Users) per entity: stable and unique per table.
 
-    @property
-    def _ref_by_object(self) -> dict[tuple[bool, str, int], str]:
-        cached = getattr(self, "_ref_by_object_cache", None)
-        if cached is None:
-            cached = {}
-            for ref, src in self.sources.items():
-                if src.object_id is None:
-                    continue
-                kind = ref.split(":", 1)[0]
-                service = kind in ("component", "resource")
-                for alias in ("component", "resource") if service else (kind,):
-                    cached[(service, alias, src.object_id)] = ref
-            self._ref_by_object_cache = cached
-        return cached
+        An entity imported before keeps the slug of its row. A new entity gets
+        :func:`ref_slug` (``payments.api`` → ``payments-api``) unless another entity of the
+        same table has it (this run, or a row imported from another reference): then a
+        short hash of its reference is appended (``payments-api-1a2b3c4d``). Entities whose
+        name is already a slug are served first, so ``payments-api`` keeps its name.
+        A row made by hand with the same slug is adopted.
+        """
+        taken: dict[tuple[str, str], str] = {}
+        for ref, src in self.sources.items():
+            table = _table(src.kind)
+            slug = self.row_slugs.get(table, {}).get(src.object_id) if src.object_id else None
+            if slug is not None:
+                taken[(table, slug)] = ref
+        pending = []
+        for entity in self.catalog.entities:
+            if entity.kind == "Location":
+                continue
+            src = self.sources.get(entity.key)
+            table = _table(entity.kind)
+            slug = (
+                self.row_slugs.get(table, {}).get(src.object_id)
+                if src is not None and src.object_id
+                else None
+            )
+            if slug is not None:
+                self.slugs[entity.key] = slug
+            else:
+                pending.append(entity)
+        base = {e.key: _base_slug(e) for e in pending}
+        pending.sort(key=lambda e: (base[e.key] != e.ref.name, e.key))
+        for entity in pending:
+            table, slug = _table(entity.kind), base[entity.key]
+            owner = taken.get((table, slug))
+            if owner is not None and owner != entity.key:
+                digest = hashlib.blake2b(entity.key.encode(), digest_size=4).hexdigest()
+                slug = f"{slug[: (150 if table == 'user' else 100) - 9]}-{digest}"
+            taken[(table, slug)] = entity.key
+            self.slugs[entity.key] = slug
+
+    def _slug(self, entity: Entity) -> str:
+        return self.slugs.get(entity.key) or _base_slug(entity)
 
     def _verify_objects(self) -> None:
         """Rows deleted by hand since the last import are created again."""
@@ -627,7 +700,7 @@ class _Importer:
         if kind == "Group":
             profile = spec.get("profile") or {}
             fields = {
-                "slug": ref_slug(entity.ref),
+                "slug": self._slug(entity),
                 "name": _text(profile.get("displayName") or title or entity.name, 200),
                 "description": description,
                 "email": _text(profile.get("email"), 254),
@@ -645,7 +718,7 @@ class _Importer:
             display = _text(profile.get("displayName"), 300)
             first, _, last = display.partition(" ")
             fields = {
-                "username": ref_username(entity.ref),
+                "username": self._slug(entity),
                 "email": _text(profile.get("email"), 254),
                 "first_name": first[:150],
                 "last_name": last[:150],
@@ -658,7 +731,7 @@ class _Importer:
                     extra["spec"].pop("profile")
             return Row(entity, fields, extra)
         if kind in ("Domain", "System"):
-            fields = {"slug": ref_slug(entity.ref), "name": name, "description": description}
+            fields = {"slug": self._slug(entity), "name": name, "description": description}
             return Row(
                 entity,
                 fields,
@@ -681,7 +754,7 @@ class _Importer:
                 for link in meta.get("links") or []
             ]
             fields = {
-                "slug": ref_slug(entity.ref),
+                "slug": self._slug(entity),
                 "name": name,
                 "description": description,
                 "layer": layer if layer in LAYERS else "core",
@@ -714,30 +787,36 @@ class _Importer:
             return row
         if kind == "API":
             raw_type = str(spec.get("type") or "openapi")
-            text = definition_text(spec.get("definition"))
-            version, original = coerce_version(definition_version(text) if text else None)
+            api_type = api_type_of(raw_type)[0]
+            definition = spec.get("definition")
+            url = isinstance(definition, dict) and set(definition) <= set(PLACEHOLDER_KEYS)
+            # a URL placeholder is never fetched: the version has no definition text
+            text = "" if url else definition_text(definition)
+            found = definition_version(text) if text else None
+            version, original = coerce_version(found)
+            document = api_type in DOCUMENT_TYPES or found is not None
+            if not text or not document:
+                spec_format = ""  # GraphQL SDL, protobuf, TypeScript, …: kept as text
+            elif text.lstrip().startswith("{"):
+                spec_format = "json"
+            else:
+                spec_format = "yaml"
             fields = {
-                "slug": ref_slug(entity.ref),
+                "slug": self._slug(entity),
                 "name": name,
                 "description": description,
-                "type": raw_type.lower() if raw_type.lower() in API_TYPES else Api.Type.OPENAPI,
+                "type": api_type,
                 "_version": version,
                 "_spec": text,
-                "_spec_format": "json"
-                if text.lstrip().startswith("{")
-                else ("yaml" if text else ""),
+                "_spec_format": spec_format,
             }
             extra = _strip(entity.data, {"metadata": METADATA_MAPPED, "spec": ["definition"]})
-            if raw_type.lower() in API_TYPES:
+            if raw_type == api_type:
                 extra.get("spec", {}).pop("type", None)
             if original:
                 extra[VERSION_ANNOTATION] = original
-            if isinstance(spec.get("definition"), dict) and set(spec["definition"]) <= {
-                "$text",
-                "$json",
-                "$yaml",
-            }:
-                extra["definition_url"] = spec["definition"]
+            if url:
+                extra["definition_url"] = definition
             return Row(entity, fields, extra)
         return Row(entity, {}, _strip(entity.data, {}))
 
@@ -1169,12 +1248,18 @@ class _Importer:
         return cache.get(api_id)
 
     def _write_links(self) -> None:
-        rows = self._rows("Component", "Resource")
-        if not rows:
+        """dependsOn (and the reverse dependencyOf) between Components/Resources → ServiceLink.
+
+        Recomputed for every service of the catalog when any of them changed, since a
+        ``dependencyOf`` on one entity adds a link from another.
+        """
+        if not self._rows("Component", "Resource"):
             return
+        rows = self._rows("Component", "Resource", changed=False)
         service_ids = self.ids["component"]
+        scope = {r.object_id for r in rows if r.object_id}
         existing: dict[tuple[int, int], int] = {}
-        for chunk in _chunks([r.object_id for r in rows], 5000):
+        for chunk in _chunks(sorted(scope), 5000):
             existing.update(
                 {
                     (s, t): pk
@@ -1186,9 +1271,13 @@ class _Importer:
         desired = set()
         for row in rows:
             for ref in row.entity.refs.get("dependsOn", ()):
-                target = service_ids.get(str(ref)) or self.ids["resource"].get(str(ref))
+                target = service_ids.get(str(ref))
                 if target and target != row.object_id:
                     desired.add((row.object_id, target))
+            for ref in row.entity.refs.get("dependencyOf", ()):
+                source = service_ids.get(str(ref))
+                if source and source != row.object_id:
+                    desired.add((source, row.object_id))
         create = [ServiceLink(source_id=s, target_id=t) for s, t in sorted(desired - set(existing))]
         ServiceLink.objects.bulk_create(create, batch_size=BATCH, ignore_conflicts=True)
         remove = [pk for pair, pk in existing.items() if pair not in desired]
@@ -1307,6 +1396,10 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _semver(version: str) -> dict[str, Any]:
+    calver = _CALVER.fullmatch(version)
+    if calver:
+        year, month, day = (int(g) for g in calver.groups())
+        return {"major": year, "minor": month, "patch": day, "prerelease": ""}
     match = re.match(r"(\d+)\.(\d+)\.(\d+)(?:-([^+]+))?", version)
     if not match:
         return {"major": 1, "minor": 0, "patch": 0, "prerelease": ""}
