@@ -157,7 +157,7 @@ def test_csrf_failure_is_the_friendly_403_page_without_the_database():
     assert response.status_code == 403
     text = response.content.decode()
     assert "Form expired" in text
-    assert "CSRF" in text
+    assert "CSRF verification failed" in text  # the phrase tools and tests look for
 
 
 @pytest.mark.parametrize(
