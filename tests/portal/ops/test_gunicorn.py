@@ -16,8 +16,8 @@ from tests.portal.ops._procutil import PYTHON, ROOT, child_env, free_port
 GRACEFUL_TIMEOUT = 5
 
 
-@pytest.fixture
-def gunicorn(tmp_path):
+def start_gunicorn(tmp_path):
+    """Start gunicorn; return (process, base URL, log file) once /healthz answers."""
     port = free_port()
     log = (tmp_path / "gunicorn.log").open("w+")
     env = child_env(
@@ -47,6 +47,12 @@ def gunicorn(tmp_path):
             log.seek(0)
             pytest.fail(f"gunicorn did not come up:\n{log.read()}")
         time.sleep(0.2)
+    return proc, base, log
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    proc, base, log = start_gunicorn(tmp_path)
     yield proc, base, log
     if proc.poll() is None:
         proc.kill()
