@@ -412,6 +412,9 @@ class CatalogReader:
         entity.content_hash = content_hash(entity.data)
         if canonical == "Location":
             self._follow(entity, path)
+            # a refused or missing target fails the Location (its other targets are read)
+            if any(p.level == "error" for p in self.catalog.problems[before:]):
+                return None
         return entity
 
     # -- placeholders

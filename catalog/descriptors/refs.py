@@ -52,9 +52,10 @@ class EntityRef:
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
 
-    def short(self, *, default_kind: str | None = None) -> str:
-        """The shortest form Backstage accepts back (``payments``, ``api:payments-api``)."""
-        text = self.name if self.namespace == DEFAULT_NAMESPACE else f"{self.namespace}/{self.name}"
+    def short(self, *, default_kind: str | None = None, namespace: str = DEFAULT_NAMESPACE) -> str:
+        """The shortest form Backstage accepts back (``payments``, ``api:payments-api``) in an
+        entity of ``namespace`` (a namespace-less reference means the referrer's namespace)."""
+        text = self.name if self.namespace == namespace else f"{self.namespace}/{self.name}"
         if default_kind is None or self.kind != default_kind:
             text = f"{self.kind}:{text}"
         return text

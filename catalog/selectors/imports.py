@@ -25,6 +25,7 @@ from catalog.models import (
     Team,
 )
 from catalog.services.imports import (
+    DEPENDS_ON_OTHER,
     LAYER_ANNOTATION,
     LIFECYCLE_ANNOTATION,
     LIFECYCLES,
@@ -61,6 +62,8 @@ class _Refs:
     """Entity references of portal rows: the imported ref when there is one, else the slug."""
 
     def __init__(self):
+        #: namespace of the entity being written: its namespace-less references mean this one
+        self.namespace = DEFAULT_NAMESPACE
         self.by_object: dict[tuple[str, int], tuple[str, str, str]] = {}
         self.extra: dict[str, dict] = {}
         self.version_of_api: dict[int, int] = {}
@@ -86,7 +89,9 @@ class _Refs:
         if pk is None:
             return None
         kind, namespace, name = self.of(table, pk, slug, default_kind)
-        return make_ref(kind, namespace, name).short(default_kind=context_kind)
+        return make_ref(kind, namespace, name).short(
+            default_kind=context_kind, namespace=self.namespace
+        )
 
     def extra_of(self, table: str, pk: int, slug: str, default_kind: str) -> dict:
         kind, namespace, name = self.of(table, pk, slug, default_kind)
@@ -125,6 +130,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
     for team in teams:
         extra = refs.extra_of("group", team.pk, team.slug, "group")
         kind, namespace, name = refs.of("group", team.pk, team.slug, "group")
+        refs.namespace = namespace
         spec = {"type": (extra.get("spec") or {}).get("type", "team")}
         profile = {**((extra.get("spec") or {}).get("profile") or {})}
         if team.name != name:
@@ -145,12 +151,14 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
         files["org.yaml"].append(merged)
 
     User = get_user_model()
-    users = User.objects.filter(
-        pk__in=[u for u, ts in memberships.items() if set(ts) & team_ids]
-    ).order_by("username")
+    wanted_users = {u for u, ts in memberships.items() if set(ts) & team_ids}
+    if team_slug is None:  # every imported user, also those in no team
+        wanted_users |= {pk for table, pk in refs.by_object if table == "user"}
+    users = User.objects.filter(pk__in=wanted_users, is_active=True).order_by("username")
     for user in users:
         extra = refs.extra_of("user", user.pk, user.username, "user")
         kind, namespace, name = refs.of("user", user.pk, user.username.lower(), "user")
+        refs.namespace = namespace
         profile = {**((extra.get("spec") or {}).get("profile") or {})}
         display = f"{user.first_name} {user.last_name}".strip()
         if display:
@@ -185,6 +193,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
     for domain in domains.order_by("slug"):
         extra = refs.extra_of("domain", domain.pk, domain.slug, "domain")
         kind, namespace, name = refs.of("domain", domain.pk, domain.slug, "domain")
+        refs.namespace = namespace
         doc = entity_document(
             kind="Domain",
             name=name,
@@ -201,6 +210,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
     for system in systems:
         extra = refs.extra_of("system", system.pk, system.slug, "system")
         kind, namespace, name = refs.of("system", system.pk, system.slug, "system")
+        refs.namespace = namespace
         doc = entity_document(
             kind="System",
             name=name,
@@ -250,6 +260,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
         path = f"teams/{team_slug_by_id[service.owner_id]}/catalog-info.yaml"
         extra = refs.extra_of("service", service.pk, service.slug, "component")
         kind, namespace, name = refs.of("service", service.pk, service.slug, "component")
+        refs.namespace = namespace
         annotations = dict(service.annotations or {})
         raw_lifecycle = annotations.pop(LIFECYCLE_ANNOTATION, None)
         lifecycle = (
@@ -277,7 +288,8 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
             "consumesApis": sorted(api_ref(a) for a in consumes.get(service.pk, ()))
             if kind == "component"
             else None,
-            "dependsOn": sorted(service_ref(t, "") for t in depends.get(service.pk, [])),
+            "dependsOn": sorted(service_ref(t, "") for t in depends.get(service.pk, []))
+            + list(extra.get(DEPENDS_ON_OTHER) or []),
         }
         doc = entity_document(
             kind="Resource" if kind == "resource" else "Component",
@@ -296,6 +308,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
         for api in provides.get(service.pk, []):
             api_extra = refs.extra_of("api", api.pk, api.slug, "api")
             _a_kind, a_namespace, a_name = refs.of("api", api.pk, api.slug, "api")
+            refs.namespace = a_namespace
             spec_extra = api_extra.get("spec") or {}
             version = versions.get(api.pk)
             if version and version.spec:

@@ -30,6 +30,8 @@ from catalog.descriptors import (
     Entity,
     EntityRef,
     Problem,
+    RefError,
+    parse_ref,
     read_catalog,
     resolve_catalog,
 )
@@ -55,6 +57,7 @@ LAYER_ANNOTATION = "portal.dev/layer"
 TIER_ANNOTATION = "portal.dev/tier"
 LIFECYCLE_ANNOTATION = "portal.dev/backstage-lifecycle"
 VERSION_ANNOTATION = "portal.dev/definition-version"
+DEPENDS_ON_OTHER = "dependsOn_other"
 
 LIFECYCLES = {
     "experimental": "experimental",
@@ -99,7 +102,8 @@ class CatalogImportRefused(Exception):
     """``--strict`` and at least one document failed: nothing was written."""
 
     def __init__(self, report: ImportReport):
-        super().__init__(f"{len(report.errors)} document(s) failed; nothing was imported")
+        failed = sum(c.failed for c in report.kinds.values())
+        super().__init__(f"{failed} document(s) failed; nothing was imported")
         self.report = report
 
 
@@ -151,9 +155,10 @@ class ImportReport:
     def summary_line(self) -> str:
         verb = "would be " if self.dry_run else ""
         pruned = sum(c.pruned for c in self.kinds.values())
+        failed = sum(c.failed for c in self.kinds.values())
         text = (
             f"{self.created} {verb}created, {self.updated} {verb}updated, "
-            f"{self.unchanged} unchanged, {len(self.errors)} failed"
+            f"{self.unchanged} unchanged, {failed} failed"
         )
         if self.stale:
             text += f", {len(self.stale)} stale" + (
@@ -168,7 +173,7 @@ class ImportReport:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "failed": len(self.errors),
+            "failed": sum(c.failed for c in self.kinds.values()),
             "kinds": {
                 k: vars(v) for k, v in sorted(self.kinds.items(), key=lambda kv: _order(kv[0]))
             },
@@ -438,8 +443,9 @@ class _Importer:
         self._assign_slugs()
         self._notes()
         self.report.problems = list(self.catalog.problems)
-        for problem in self.report.errors:
-            kind = problem.ref.split(":", 1)[0] if problem.ref else ""
+        failing = {(p.ref or f"{p.file}#{p.document}") for p in self.report.errors}
+        for subject in failing:  # one per failed document, however many problems it has
+            kind = subject.split(":", 1)[0] if ":" in subject else ""
             label = next((k for k in ORDER if k.lower() == kind), "unknown")
             self.report.kinds[label].failed += 1
         self._tick("plan")
@@ -552,6 +558,10 @@ class _Importer:
         for entity in self.catalog.entities:
             if entity.kind == "User" and entity.refs.get("memberOf"):
                 self.team_of_user[entity.key] = str(entity.refs["memberOf"][0])
+        for entity in sorted(self.catalog.entities, key=lambda e: e.key):
+            if entity.kind == "Group":  # membership declared on the Group (spec.members)
+                for ref in entity.refs.get("members", ()):
+                    self.team_of_user.setdefault(str(ref), entity.key)
         user_teams = self._db_user_teams(by_key)
         for entity in self.catalog.entities:
             owners = entity.refs.get("owner") or []
@@ -575,6 +585,34 @@ class _Importer:
     def _notes(self) -> None:
         """Warnings about what the portal shows differently from Backstage."""
         for entity in self.catalog.entities:
+            if entity.kind == "Component" and entity.refs.get("consumesApis"):
+                own = {
+                    str(r)
+                    for r in entity.refs["consumesApis"]
+                    if self.api_provider.get(str(r)) == entity.key
+                }
+                for i, item in enumerate(entity.spec.get("consumesApis") or []):
+                    try:
+                        key = str(
+                            parse_ref(item, default_kind="api", default_namespace=entity.namespace)
+                        )
+                    except RefError:
+                        continue
+                    if key in own:
+                        own.discard(key)
+                        problem = entity.problem(
+                            f"spec.consumesApis[{i}]: {key} is provided by this component; "
+                            "a service cannot consume its own API, the reference is left out",
+                            field=f"spec.consumesApis[{i}]",
+                            code="self_consumption",
+                        )
+                        problem.level = "warning"
+                        self.catalog.problems.append(problem)
+                entity.refs["consumesApis"] = [
+                    r
+                    for r in entity.refs["consumesApis"]
+                    if self.api_provider.get(str(r)) != entity.key
+                ]
             if entity.kind != "API":
                 continue
             raw = str(entity.spec.get("type") or "")
@@ -782,19 +820,28 @@ class _Importer:
                     ],
                 },
             )
+            others = [
+                item
+                for item, ref in zip(
+                    spec.get("dependsOn") or [], _refs_of(entity, "dependsOn"), strict=False
+                )
+                if ref is not None and ref.kind not in ("component", "resource")
+            ]
+            if others:  # dependsOn an API, a System, …: no portal link, kept for export
+                extra[DEPENDS_ON_OTHER] = others
             row = Row(entity, fields, extra)
             row.fields["_tags"] = sorted({_tag(t) for t in meta.get("tags") or [] if _tag(t)})
             return row
         if kind == "API":
             raw_type = str(spec.get("type") or "openapi")
-            api_type = api_type_of(raw_type)[0]
+            api_type, known_type = api_type_of(raw_type)
             definition = spec.get("definition")
             url = isinstance(definition, dict) and set(definition) <= set(PLACEHOLDER_KEYS)
             # a URL placeholder is never fetched: the version has no definition text
             text = "" if url else definition_text(definition)
             found = definition_version(text) if text else None
             version, original = coerce_version(found)
-            document = api_type in DOCUMENT_TYPES or found is not None
+            document = (known_type and api_type in DOCUMENT_TYPES) or found is not None
             if not text or not document:
                 spec_format = ""  # GraphQL SDL, protobuf, TypeScript, …: kept as text
             elif text.lstrip().startswith("{"):
@@ -1387,6 +1434,19 @@ class _Importer:
                 level="warning",
             )
         )
+
+
+def _refs_of(entity: Entity, name: str) -> list[EntityRef | None]:
+    """The parsed reference of each raw item of a list field (None where it does not parse)."""
+    out: list[EntityRef | None] = []
+    for item in entity.spec.get(name) or []:
+        try:
+            out.append(
+                parse_ref(item, default_kind="component", default_namespace=entity.namespace)
+            )
+        except RefError:
+            out.append(None)
+    return out
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
