@@ -339,3 +339,299 @@ def test_export_imports_back_to_the_same_catalog(name, tmp_path):
     call_command("export_catalog", "--out", str(again), stdout=StringIO())
     for path in sorted(p for p in out.rglob("*.yaml")):
         assert (again / path.relative_to(out)).read_text() == path.read_text(), path
+
+
+# --------------------------------------------------------------------------- per catalog
+
+
+def test_acme_org_maps_profiles_links_annotations_and_user_owners(tmp_path):
+    import_tree("acme-org", tmp_path)
+    platform = Team.objects.get(slug="platform")
+    assert (platform.name, platform.email) == ("platform", "platform@acme.example")
+    assert Team.objects.get(slug="web-team").name == "Web Experience"
+    assert Team.objects.get(slug="acme").name == "ACME Corp"
+    # both guests (default and development namespace) are members of platform
+    assert sorted(platform.members.values_list("username", flat=True)) == [
+        "ana.silva",
+        "development.guest",
+        "guest",
+        "tom.berg",
+    ]
+    # spec.owner: user:guest → the guest's first group
+    assert Service.objects.get(slug="guest-sandbox").owner == platform
+    portal = Service.objects.get(slug="artist-portal")
+    assert (portal.name, portal.kind) == ("Artist Portal", "website")
+    assert portal.repository_url == "https://github.com/acme/artist-portal/tree/main/"
+    assert portal.documentation_url == "https://docs.acme.example/artist-portal"
+    assert portal.runbook_url == "https://runbooks.acme.example/artist-portal"
+    assert portal.links[0] == {
+        "url": "https://dashboard.acme.example/artist-portal",
+        "title": "Dashboard",
+        "icon": "dashboard",
+        "type": "admin-dashboard",
+    }
+    assert portal.annotations["backstage.io/techdocs-ref"] == "dir:."
+    assert portal.system.domain.slug == "artists"
+    # labels and group fields without a column are kept for export
+    source = EntitySource.objects.get(entity_ref="component:default/artist-portal")
+    assert source.extra["metadata"]["labels"] == {"tier": "frontend"}
+    group = EntitySource.objects.get(entity_ref="group:default/acme")
+    assert group.extra["spec"]["descendants"] == ["infrastructure", "platform", "web-team"]
+    # a URL definition is never fetched: an empty version, exported back as the placeholder
+    public = ApiVersion.objects.get(api__slug="public-api")
+    assert (public.version, public.spec) == ("1.0.0", "")
+    out = StringIO()
+    call_command("export_catalog", "--team", "web-team", stdout=out)
+    assert "definition:\n    $text: https://github.com/acme/public-api/blob/main/openapi.yaml" in (
+        out.getvalue()
+    )
+    assert ApiVersion.objects.get(api__slug="artist-api").version == "1.4.0"
+    assert ApiVersion.objects.get(api__slug="playlist-api").version == "2.1.0"
+
+
+def test_namespaced_entities_get_distinct_slugs_and_resolve_across_namespaces(tmp_path):
+    import_tree("namespaces", tmp_path)
+    assert sorted(Team.objects.values_list("slug", flat=True)) == ["core", "payments--core"]
+    ledger = Service.objects.get(slug="payments--ledger-core")
+    default = Service.objects.get(slug="ledger-core")
+    assert ledger.owner.slug == "payments--core"
+    assert default.owner.slug == "core"
+    assert ledger.system.slug == default.system.slug == "payments--ledger"
+    assert ledger.system.domain.slug == "payments--money"
+    dep = Dependency.objects.get()
+    assert (dep.consumer, dep.provider, dep.api_version.api.slug) == (
+        default,
+        ledger,
+        "payments--ledger-api",
+    )
+    assert list(ServiceLink.objects.values_list("source__slug", "target__slug")) == [
+        ("ledger-core", "payments--ledger-core")
+    ]
+    assert sorted(Membership.objects.values_list("team__slug", "user__username")) == [
+        ("core", "payments.maria"),
+        ("payments--core", "payments.maria"),
+    ]
+
+
+def test_api_definitions_versions_and_formats(tmp_path):
+    import_tree("api-definitions", tmp_path)
+    rows = {
+        slug: (api_type, version, (major, minor, patch), prerelease, spec_format)
+        for slug, api_type, version, major, minor, patch, prerelease, spec_format in (
+            ApiVersion.objects.values_list(
+                "api__slug",
+                "api__type",
+                "version",
+                "major",
+                "minor",
+                "patch",
+                "prerelease",
+                "spec_format",
+            )
+        )
+    }
+    assert rows == {
+        "orders-v1": ("openapi", "1.0.0", (1, 0, 0), "", "yaml"),
+        "orders-31": ("openapi", "1.0.0", (1, 0, 0), "", "json"),
+        "legacy-swagger": ("openapi", "2021-06-01", (2021, 6, 1), "", "yaml"),
+        "order-events": ("asyncapi", "1.0.0-beta.1", (1, 0, 0), "beta.1", "yaml"),
+        "storefront-graphql": ("graphql", "1.0.0", (1, 0, 0), "", ""),
+        "inventory-grpc": ("grpc", "1.0.0", (1, 0, 0), "", ""),
+        "cart-trpc": ("openapi", "1.0.0", (1, 0, 0), "", ""),
+        "billing-soap": ("openapi", "1.0.0", (1, 0, 0), "", ""),
+        "catalog-openapi-placeholder": ("openapi", "4.0.0", (4, 0, 0), "", "yaml"),
+        "partner-api": ("openapi", "1.0.0", (1, 0, 0), "", ""),
+        "no-version": ("openapi", "1.0.0", (1, 0, 0), "", "yaml"),
+        "mixed-case-type": ("openapi", "1.0.0", (1, 0, 0), "", "yaml"),
+    }
+    assert ApiVersion.objects.get(api__slug="storefront-graphql").spec.startswith(
+        '"""The storefront schema."""'
+    )
+    assert 'syntax = "proto3";' in ApiVersion.objects.get(api__slug="inventory-grpc").spec
+    extra = dict(EntitySource.objects.filter(kind="API").values_list("entity_ref", "extra"))
+    assert extra["api:default/orders-v1"]["portal.dev/definition-version"] == "v1"
+    assert extra["api:default/cart-trpc"]["spec"]["type"] == "trpc"
+    assert extra["api:default/mixed-case-type"]["spec"]["type"] == "OpenAPI"
+    # the placeholder targets are data, not descriptors
+    assert not EntitySource.objects.filter(file__startswith="specs/").exists()
+
+
+def test_messy_files_are_read_or_skipped_cleanly(tmp_path):
+    report, _ = import_tree("messy-files", tmp_path)
+    assert Team.objects.get().slug == "data-eng"  # UTF-8 with a BOM
+    jorg = get_user_model().objects.get(username="jorg")  # UTF-16 with a BOM
+    assert (jorg.first_name, jorg.last_name) == ("Jörg", "Müller")
+    etl = Service.objects.get(slug="etl-runner")  # CRLF
+    assert etl.description == "Line endings are CRLF.\nTwo lines.\n"
+    assert Service.objects.get(slug="spaced").description == "tabs\tinside values are fine"
+    loader = Service.objects.get(slug="warehouse-loader")
+    assert loader.annotations == {"acme.example/created": "2021-03-04"}
+    extra = EntitySource.objects.get(entity_ref="component:default/warehouse-loader").extra
+    assert extra["spec"] == {"sunsetReview": "2025-01-31", "1": "numeric keys are not JSON keys"}
+    # the first of two duplicates wins; the second names both places
+    assert Service.objects.get(slug="metrics-exporter").lifecycle == "production"
+    duplicate = next(p for p in report.problems if p.code == "duplicate")
+    assert "first defined in dup-a.yaml, document 1, line 1" in duplicate.message
+    # Kubernetes, Helm, CI and mkdocs YAML, scaffolder skeletons: skipped, not errors
+    catalog = __import__("catalog.descriptors", fromlist=["read_catalog"]).read_catalog(
+        [tmp_path / "messy-files"]
+    )
+    assert sorted(catalog.skipped) == [
+        "comments-only.yaml",
+        "empty.yaml",
+        "helm/Chart.yaml",
+        "helm/templates/service.yaml",
+        "k8s/deployment.yaml",
+        "mkdocs.yml",
+        "templates/new-service/skeleton/catalog-info.yaml",
+    ]
+
+
+def test_org_hierarchy_memberships_and_user_owners(tmp_path):
+    import_tree("org-hierarchy", tmp_path)
+    assert sorted(Membership.objects.values_list("team__slug", "user__username")) == [
+        ("backend", "contractors.sam"),
+        ("backend", "hank.scorpio"),
+        ("mobile", "contractors.sam"),
+        ("mobile", "hank.scorpio"),
+        ("mobile", "mindy"),
+    ]
+    owners = dict(Service.objects.values_list("slug", "owner__slug"))
+    assert owners == {
+        "globex-ios": "mobile",
+        "contractor-tool": "backend",
+        "mindy-dashboard": "mobile",
+    }
+    assert Team.objects.get(slug="globex").email == "it@globex.example"
+    extra = EntitySource.objects.get(entity_ref="user:default/hank.scorpio").extra
+    assert extra["spec"]["profile"]["picture"] == "https://globex.example/hank.jpg"
+    assert EntitySource.objects.get(entity_ref="group:default/mobile").extra["spec"]["parent"] == (
+        "engineering"
+    )
+
+
+def test_names_map_to_unique_slugs_and_lifecycles_are_kept(tmp_path):
+    import_tree("names-and-lifecycles", tmp_path)
+    rows = {
+        s.slug: (s.name, s.kind, s.lifecycle, s.annotations.get("portal.dev/backstage-lifecycle"))
+        for s in Service.objects.all()
+    }
+    assert rows == {
+        "billing-api-gateway": ("billing-api-gateway", "service", "production", "ga"),
+        "billing-api-gateway-a389a1a8": (
+            "Billing API gateway (dotted name)",
+            "service",
+            "experimental",
+            "development",
+        ),
+        "billing_worker": ("Billing_Worker", "service", "experimental", "beta"),
+        "billing-docs": ("billing-docs", "documentation", "deprecated", "sunset"),
+        "billing-sdk-js": ("billing-sdk.js", "library", "production", "Production"),
+        "billing-web": ("billing-web", "website", "experimental", "canary"),
+        "billing-archive": ("billing-archive", "service", "retired", "end-of-life"),
+        (
+            "a-namespace-whose-name-is-also-rather-long-for-a-namespace-yes--"
+            "a-very-long-component-name-that-is-exactly-sixty-three-chars-xx"
+        )[:100]: (
+            "a-very-long-component-name-that-is-exactly-sixty-three-chars-xx",
+            "service",
+            "production",
+            None,
+        ),
+    }
+    assert Team.objects.get().slug == "billing_team"
+
+
+def test_slugs_stay_stable_when_a_clashing_entity_arrives_later(tmp_path):
+    tree = tmp_path / "c"
+    tree.mkdir()
+    group = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: t}\nspec: {type: team}\n"
+    )
+    dotted = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a.b}\n"
+        "spec: {type: service, lifecycle: production, owner: t}\n"
+    )
+    (tree / "c.yaml").write_text(group + "---\n" + dotted)
+    call_command("import_catalog", str(tree), "--no-progress", stdout=StringIO())
+    assert list(Service.objects.values_list("slug", "name")) == [("a-b", "a.b")]
+    (tree / "d.yaml").write_text(dotted.replace("a.b", "a-b"))
+    out = StringIO()
+    call_command("import_catalog", str(tree), "--no-progress", stdout=out)
+    assert "1 created, 0 updated, 2 unchanged, 0 failed" in out.getvalue()
+    slugs = dict(Service.objects.values_list("name", "slug"))
+    assert slugs["a.b"] == "a-b"  # kept its row
+    assert slugs["a-b"].startswith("a-b-") and len(slugs["a-b"]) == 12
+
+
+def test_location_globs_cycles_and_refusals(tmp_path):
+    import_tree("locations", tmp_path)
+    assert sorted(Service.objects.values_list("slug", flat=True)) == [
+        "indexer",
+        "query-log",
+        "search-api",
+    ]
+    assert sorted(
+        EntitySource.objects.filter(kind="Location").values_list("entity_ref", flat=True)
+    ) == [
+        "location:default/back-to-root",
+        "location:default/github-discovery",
+    ]
+    assert Team.objects.get(slug="relevance")  # found through ./teams/**/*.yaml
+    assert ApiVersion.objects.get().version == "1.1.0"  # $text ../../openapi/search.yaml
+
+
+def test_relations_links_subcomponents_and_systems(tmp_path):
+    import_tree("relations", tmp_path)
+    assert sorted(ServiceLink.objects.values_list("source__slug", "target__slug")) == [
+        ("player", "playback-db"),
+        ("player", "transcoder"),
+        ("player-ui", "transcoder"),  # transcoder.dependencyOf
+        ("transcoder", "media-bucket"),  # media-bucket.dependencyOf
+    ]
+    assert sorted(
+        Dependency.objects.values_list("consumer__slug", "api_version__api__slug", "provider__slug")
+    ) == [("player", "manifest-api", "transcoder"), ("player-ui", "playback-api", "player")]
+    assert Service.objects.get(slug="media-bucket").kind == "s3-bucket"
+    extra = EntitySource.objects.get(entity_ref="component:default/player-ui").extra
+    assert extra["spec"]["subcomponentOf"] == "player"
+    player = EntitySource.objects.get(entity_ref="component:default/player").extra
+    assert player["dependsOn_other"] == ["api:manifest-api", "system:playback"]
+    assert EntitySource.objects.get(entity_ref="domain:default/video").extra["spec"] == {
+        "subdomainOf": "media"
+    }
+    out = StringIO()
+    call_command("export_catalog", stdout=out)
+    assert (
+        "  dependsOn:\n  - component:transcoder\n  - resource:playback-db\n"
+        "  - api:manifest-api\n  - system:playback\n"
+    ) in out.getvalue()
+
+
+def test_a_large_multi_document_file(tmp_path):
+    """3,000 documents in one file, one of them broken in the middle."""
+    docs = [
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: big}\nspec: {type: team}\n"
+    ]
+    for i in range(3000):
+        if i == 1500:
+            docs.append("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: [broken\n")
+            continue
+        docs.append(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+            f"metadata:\n  name: svc-{i:04d}\n  tags: [generated]\n"
+            f"spec:\n  type: service\n  lifecycle: production\n  owner: big\n"
+            + (f"  dependsOn: [svc-{i - 1:04d}]\n" if i % 10 == 1 and i != 1501 else "")
+        )
+    (tmp_path / "all.yaml").write_text("---\n".join(docs) + "---\n")
+    out = StringIO()
+    call_command("import_catalog", str(tmp_path), "--no-progress", stdout=out)
+    assert "3000 created, 0 updated, 0 unchanged, 1 failed" in out.getvalue()
+    text = (tmp_path / "all.yaml").read_text()
+    line = text[: text.index("metadata: [broken")].count("\n") + 1
+    assert f"error: all.yaml, document 1502, line {line + 1}: YAML syntax error" in out.getvalue()
+    assert Service.objects.count() == 2999
+    assert ServiceLink.objects.count() == 299
+    out = StringIO()
+    call_command("import_catalog", str(tmp_path), "--no-progress", stdout=out)
+    assert "0 created, 0 updated, 3000 unchanged, 1 failed" in out.getvalue()
