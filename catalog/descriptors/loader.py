@@ -103,7 +103,7 @@ def load_documents(text: str, *, file: str = "<string>") -> tuple[list[Document]
     """
     try:
         return list(_parse_stream(text)), []
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         pass
     documents: list[Document] = []
     problems: list[Problem] = []
@@ -120,6 +120,18 @@ def load_documents(text: str, *, file: str = "<string>") -> tuple[list[Document]
         except yaml.YAMLError as exc:
             index += 1
             problems.append(_yaml_problem(file, index, exc, offset))
+            continue
+        except RecursionError:
+            index += 1
+            problems.append(
+                Problem(
+                    file,
+                    index,
+                    offset + 1,
+                    "YAML document is nested too deeply",
+                    code="yaml",
+                )
+            )
             continue
         documents.extend(parsed)
         if parsed:
@@ -210,6 +222,9 @@ def _looks_like_descriptor(documents: list[Document]) -> bool:
     return False
 
 
+_BACKSTAGE_KIND_LINE = re.compile(
+    rb"^kind:\s*[\"']?(?:" + "|".join(KINDS).encode() + rb")[\"']?\s*$", re.M | re.I
+)
 _SKELETON_MARKERS = ("${{", "{{cookiecutter", "{{ cookiecutter")
 
 
@@ -275,7 +290,7 @@ class CatalogReader:
                 continue
             self.seen.add(real)
             name = self.roots.display(real)
-            text = self._read_text(real, name, None, None)
+            text = self._read_text(real, name, None, None, quiet=not explicit)
             if text is None:
                 continue
             documents, problems = load_documents(text, file=name)
@@ -302,8 +317,16 @@ class CatalogReader:
         return self.catalog
 
     def _read_text(
-        self, path: Path, name: str, document: int | None, line: int | None
+        self,
+        path: Path,
+        name: str,
+        document: int | None,
+        line: int | None,
+        *,
+        quiet: bool = False,
     ) -> str | None:
+        """The file's text, or None (reported). ``quiet``: a file found by the directory
+        scan that is not text and does not mention backstage.io is skipped silently."""
         try:
             size = path.stat().st_size
             if size > self.max_file_bytes:
@@ -317,8 +340,12 @@ class CatalogReader:
                     )
                 )
                 return None
-            return _decode(path.read_bytes())
+            raw = path.read_bytes()
+            return _decode(raw)
         except UnicodeDecodeError:
+            if quiet and b"backstage.io/" not in raw and not _BACKSTAGE_KIND_LINE.search(raw):
+                self.catalog.skipped.append(name)
+                return None
             message = "file is not UTF-8 text"
         except OSError as exc:
             message = f"cannot read file: {exc.strerror or exc}"
@@ -406,7 +433,10 @@ class CatalogReader:
             lines=doc.lines,
         )
         before = len(self.catalog.problems)
-        entity.data = self._substitute(entity, path, data, "")
+        try:
+            entity.data = self._substitute(entity, path, data, "")
+        except RecursionError:  # a recursive alias (&a [*a]) or absurd nesting
+            return fail("the document is recursive or nested too deeply", code="yaml")
         if any(p.level == "error" for p in self.catalog.problems[before:]):
             return None
         entity.content_hash = content_hash(entity.data)

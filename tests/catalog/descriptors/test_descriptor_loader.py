@@ -302,3 +302,113 @@ def test_oversized_and_non_utf8_files_are_refused(tmp_path):
     catalog = read_catalog([tmp_path], max_file_bytes=200)
     assert sorted(p.code for p in catalog.problems) == ["too_large", "unreadable"]
     assert catalog.entities == []
+
+
+# --------------------------------------------------------------------------- real-world files
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: b"\xef\xbb\xbf" + t.encode(),
+        lambda t: t.replace("\n", "\r\n").encode(),
+        lambda t: t.replace("\n", "\r").encode(),
+        lambda t: t.encode("utf-16"),
+        lambda t: t.encode("utf-32"),
+    ],
+    ids=["utf8-bom", "crlf", "cr", "utf16-bom", "utf32-bom"],
+)
+def test_encodings_and_line_endings(tmp_path, encode):
+    (tmp_path / "c.yaml").write_bytes(encode(COMPONENT.format(name="café-ok".replace("é", "e"))))
+    catalog = read_catalog([tmp_path])
+    assert catalog.problems == []
+    assert [(e.name, e.line, e.lines["spec.owner"]) for e in catalog.entities] == [
+        ("cafe-ok", 1, 8)
+    ]
+
+
+def test_scan_skips_yaml_that_is_not_backstage(tmp_path):
+    write(tmp_path / "k8s.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n")
+    write(tmp_path / "chart/Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n")
+    write(tmp_path / "chart/templates/svc.yaml", "metadata:\n  name: {{ .Values.name }}\n  x: [\n")
+    write(tmp_path / "latin.yaml", "")
+    (tmp_path / "latin.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    write(
+        tmp_path / "skeleton/catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\n",
+    )
+    write(tmp_path / "broken.yaml", "apiVersion: backstage.io/v1alpha1\nkind: [Component\n")
+    catalog = read_catalog([tmp_path])
+    assert sorted(catalog.skipped) == [
+        "chart/Chart.yaml",
+        "chart/templates/svc.yaml",
+        "k8s.yaml",
+        "latin.yaml",
+        "skeleton/catalog-info.yaml",
+    ]
+    # a broken file that mentions backstage.io is still reported
+    assert [(p.file, p.code) for p in catalog.problems] == [("broken.yaml", "yaml")]
+    # the same files given explicitly are reported
+    explicit = read_catalog([tmp_path / "k8s.yaml"])
+    assert explicit.problems[0].code == "unknown_kind"
+
+
+def test_templates_are_skipped_with_a_warning(tmp_path):
+    write(
+        tmp_path / "template.yaml",
+        """\
+        apiVersion: scaffolder.backstage.io/v1beta3
+        kind: Template
+        metadata:
+          name: new-service
+        spec:
+          owner: team-a
+          steps:
+            - input: {values: {name: "${{ parameters.name }}"}}
+        """,
+    )
+    catalog = read_catalog([tmp_path])
+    assert catalog.entities == []
+    ((file, document, line, code, level, message),) = [
+        (p.file, p.document, p.line, p.code, p.level, p.message) for p in catalog.problems
+    ]
+    assert (file, document, line, code, level) == ("template.yaml", 1, 2, "skipped_kind", "warning")
+    assert (
+        message == "Template 'new-service' skipped: a scaffolder Template has no portal equivalent"
+    )
+
+
+def test_recursive_or_absurdly_nested_documents_are_reported_not_crashing():
+    recursive = read_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        "metadata: &m {name: x, self: *m}\nspec: {type: service}\n"
+    )
+    assert [p.code for p in recursive.problems] == ["yaml"]
+    nested = read_text("a: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert [p.code for p in nested.problems] == ["yaml"]
+
+
+def test_unquoted_dates_and_non_string_keys_become_text():
+    catalog = read_text(
+        COMPONENT.format(name="x") + "  reviewed: 2024-02-29\n  3: three\n  on: yes\n"
+    )
+    (entity,) = catalog.entities
+    assert entity.spec["reviewed"] == "2024-02-29"
+    assert entity.spec["3"] == "three"
+    assert entity.spec["true"] is True  # YAML 1.1 'on' key, kept as text
+
+
+def test_openapi_and_asyncapi_placeholders_read_the_file(tmp_path):
+    write(tmp_path / "openapi.yaml", "openapi: 3.0.0\ninfo: {title: x, version: 1.0.0}\n")
+    write(
+        tmp_path / "api.yaml",
+        API.format(placeholder="$openapi", target="./openapi.yaml")
+        + "---\n"
+        + API.replace("orders-api", "events").format(
+            placeholder="$asyncapi", target="./openapi.yaml"
+        ),
+    )
+    catalog = read_catalog([tmp_path])
+    assert catalog.problems == []
+    assert [e.spec["definition"][:14] for e in catalog.entities] == ["openapi: 3.0.0"] * 2
+    assert catalog.skipped == ["openapi.yaml"]
