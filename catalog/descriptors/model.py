@@ -69,6 +69,8 @@ class Entity:
     content_hash: str
     lines: dict[str, int] = field(default_factory=dict)
     refs: dict[str, list[EntityRef]] = field(default_factory=dict)
+    #: references left out because their target failed (see ``resolve_catalog``)
+    unresolved: list[str] = field(default_factory=list)
 
     @property
     def ref(self) -> EntityRef:

@@ -79,6 +79,7 @@ STRING_LIST_METADATA = ("tags",)
 def check_entity(entity: Entity) -> list[Problem]:
     """Structural checks of one entity that need no other entity."""
     problems: list[Problem] = []
+    entity.unresolved = []
     spec, metadata = entity.spec, entity.metadata
     for key in REQUIRED_STRINGS.get(entity.kind, ()):
         value = spec.get(key)
@@ -231,6 +232,8 @@ def _dangling(
                 f"[{_index_of(entity, ref_field, i)}]" if ref_field.many else ""
             )
             if key in failed and ref_field.name not in HARD_FIELDS:
+                if key not in entity.unresolved:
+                    entity.unresolved.append(key)
                 problem = entity.problem(
                     f"{where}: {key} was not imported (see its own problem); "
                     "this reference is left out",

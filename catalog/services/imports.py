@@ -455,7 +455,7 @@ class _Importer:
             if existing is None or (existing.object_id is None and entity.kind != "Location"):
                 row = self._map(entity)
                 row.status = "created"
-            elif existing.content_hash == entity.content_hash and existing.source == self.source:
+            elif existing.content_hash == _hash(entity) and existing.source == self.source:
                 # unchanged: mapped lazily, only if a neighbour's change needs its fields
                 row = Row(entity, {}, {}, status="unchanged", object_id=existing.object_id)
             else:
@@ -591,7 +591,7 @@ class _Importer:
                     for r in entity.refs["consumesApis"]
                     if self.api_provider.get(str(r)) == entity.key
                 }
-                for i, item in enumerate(entity.spec.get("consumesApis") or []):
+                for i, item in enumerate(entity.spec.get("consumesApis") or [] if own else []):
                     try:
                         key = str(
                             parse_ref(item, default_kind="api", default_namespace=entity.namespace)
@@ -1344,7 +1344,7 @@ class _Importer:
                 "source": self.source,
                 "file": entity.file[:1000],
                 "document": entity.document,
-                "content_hash": entity.content_hash,
+                "content_hash": _hash(entity),
                 "object_id": row.object_id,
                 "version_id": self.api_version_ids.get(entity.key)
                 if entity.kind == "API"
@@ -1434,6 +1434,15 @@ class _Importer:
                 level="warning",
             )
         )
+
+
+def _hash(entity: Entity) -> str:
+    """The content hash, plus the references left out because their target failed: when
+    the target imports later, the entity counts as changed and its relations are written."""
+    if not entity.unresolved:
+        return entity.content_hash
+    text = entity.content_hash + "|" + ",".join(sorted(entity.unresolved))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _refs_of(entity: Entity, name: str) -> list[EntityRef | None]:

@@ -635,3 +635,19 @@ def test_a_large_multi_document_file(tmp_path):
     out = StringIO()
     call_command("import_catalog", str(tmp_path), "--no-progress", stdout=out)
     assert "0 created, 0 updated, 3000 unchanged, 1 failed" in out.getvalue()
+
+
+def test_fixing_a_failed_entity_later_completes_the_relations_that_waited_for_it(tmp_path):
+    import_tree("acme-org", tmp_path)
+    assert not Dependency.objects.filter(consumer__slug="playlist-service").exists()
+    recommender = tmp_path / "acme-org" / "components" / "recommender.yaml"
+    recommender.write_text(recommender.read_text().replace("owner: sre", "owner: platform"))
+    _report, output = import_tree("acme-org", tmp_path, copy=False)
+    # recommender and its API are created; playlist-service, which waited for the API, updated
+    assert "2 created, 1 updated, 22 unchanged, 0 failed" in output
+    dep = Dependency.objects.get(consumer__slug="playlist-service")
+    assert (dep.api_version.api.slug, dep.provider.slug) == ("recommendations", "recommender")
+    assert (
+        "0 created, 0 updated, 25 unchanged, 0 failed"
+        in import_tree("acme-org", tmp_path, copy=False)[1]
+    )
