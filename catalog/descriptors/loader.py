@@ -228,9 +228,14 @@ _BACKSTAGE_KIND_LINE = re.compile(
 _SKELETON_MARKERS = ("${{", "{{cookiecutter", "{{ cookiecutter")
 
 
-def _is_skeleton(text: str, documents: list[Document]) -> bool:
-    """A scaffolder template's skeleton (``${{ values.name }}``), not a descriptor."""
-    if not any(marker in text for marker in _SKELETON_MARKERS):
+def _is_skeleton(text: str, documents: list[Document], problems: list[Problem]) -> bool:
+    """A template of a descriptor, not a descriptor: a scaffolder skeleton
+    (``${{ values.name }}``), a cookiecutter, or a Jinja/Helm-templated file that is not
+    valid YAML as written (``name: {{ declaration.name }}``)."""
+    templated = any(marker in text for marker in _SKELETON_MARKERS) or (
+        bool(problems) and ("{{" in text or "{%" in text)
+    )
+    if not templated:
         return False
     return not any(
         isinstance(d.data, dict)
@@ -295,7 +300,7 @@ class CatalogReader:
                 continue
             documents, problems = load_documents(text, file=name)
             if not explicit and (
-                _is_skeleton(text, documents)
+                _is_skeleton(text, documents, problems)
                 or not (_looks_like_descriptor(documents) or (problems and "backstage.io/" in text))
             ):
                 self.catalog.skipped.append(name)

@@ -90,6 +90,8 @@ API_TYPE_ALIASES = {
     "rest": Api.Type.OPENAPI,
     "proto": Api.Type.GRPC,
     "protobuf": Api.Type.GRPC,
+    "grpc-docs": Api.Type.GRPC,  # the grpc-docs plugin's type
+    "grpc-web": Api.Type.GRPC,
     "async": Api.Type.ASYNCAPI,
 }
 #: types whose definition is an OpenAPI/AsyncAPI-like YAML or JSON document with info.version

@@ -337,15 +337,27 @@ def test_scan_skips_yaml_that_is_not_backstage(tmp_path):
         tmp_path / "skeleton/catalog-info.yaml",
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\n",
     )
+    write(
+        tmp_path / "jinja/api.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: {{ declaration.name }}\n",
+    )
+    write(
+        tmp_path / "annotated.yaml",
+        COMPONENT.format(name="harnessed")
+        + "  # a valid descriptor may mention {{ }} in its values\n"
+        + "  system: sys\n",
+    )
     write(tmp_path / "broken.yaml", "apiVersion: backstage.io/v1alpha1\nkind: [Component\n")
     catalog = read_catalog([tmp_path])
     assert sorted(catalog.skipped) == [
         "chart/Chart.yaml",
         "chart/templates/svc.yaml",
+        "jinja/api.yaml",
         "k8s.yaml",
         "latin.yaml",
         "skeleton/catalog-info.yaml",
     ]
+    assert [e.name for e in catalog.entities] == ["harnessed"]
     # a broken file that mentions backstage.io is still reported
     assert [(p.file, p.code) for p in catalog.problems] == [("broken.yaml", "yaml")]
     # the same files given explicitly are reported
