@@ -329,7 +329,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
                     "type": spec_extra.get("type", api.type),
                     "lifecycle": spec_extra.get("lifecycle", "production"),
                     "owner": spec_extra.get("owner") or team_ref(service.owner_id),
-                    "system": spec_extra.get("system") or spec["system"],
+                    "system": spec_extra.get("system"),
                     "definition": definition,
                 },
             )
