@@ -147,6 +147,22 @@ CASES: dict[str, dict] = {
             ("components/playlist-service.yaml", 1, 14, "unresolved_ref", "warning"),
         ],
     },
+    "monorepo": {
+        "counts": {
+            "teams": 1,
+            "users": 1,
+            "memberships": 1,
+            "domains": 0,
+            "systems": 1,
+            "services": 3,
+            "apis": 2,
+            "versions": 2,
+            "dependencies": 1,
+            "links": 1,
+        },
+        "summary": "8 created, 0 updated, 0 unchanged, 0 failed",
+        "problems": [],
+    },
     "namespaces": {
         "counts": {
             "teams": 2,
@@ -651,3 +667,27 @@ def test_fixing_a_failed_entity_later_completes_the_relations_that_waited_for_it
         "0 created, 0 updated, 25 unchanged, 0 failed"
         in import_tree("acme-org", tmp_path, copy=False)[1]
     )
+
+
+def test_monorepo_checkout_reads_only_the_descriptors(tmp_path):
+    import_tree("monorepo", tmp_path)
+    orders = Service.objects.get(slug="orders")
+    assert orders.repository_url == "https://github.com/example/shop/tree/main/services/orders"
+    assert sorted(orders.tags.values_list("slug", flat=True)) == ["grpc", "python", "python3-11"]
+    assert orders.annotations["prometheus.io/port"] == 9090
+    assert Service.objects.get(slug="payments").owner.slug == "shop-team"  # user:dana's group
+    assert sorted(ApiVersion.objects.values_list("api__slug", "version")) == [
+        ("orders-api", "1.2.0"),
+        ("payments-api", "3.0.0"),
+    ]
+    catalog = __import__("catalog.descriptors", fromlist=["read_catalog"]).read_catalog(
+        [tmp_path / "monorepo"]
+    )
+    assert sorted(catalog.skipped) == [
+        "docs/mkdocs.yml",
+        "services/orders/api/openapi.yaml",
+        "services/orders/api/unused-draft.yaml",
+        "services/orders/deploy/values.yaml",
+        "services/orders/docker-compose.yml",
+    ]
+    assert "vendored" not in {e.name for e in catalog.entities}  # node_modules
