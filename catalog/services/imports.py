@@ -1660,8 +1660,11 @@ def import_job_run(*, job_id: int) -> None:
         with tempfile.TemporaryDirectory(prefix="catalog-import-") as tmp:
             root = Path(tmp) / "upload"
             root.mkdir()
+            target = root
             if job.payload_kind == ImportJob.PayloadKind.YAML:
-                (root / "catalog-info.yaml").write_bytes(payload)
+                # read as an explicit file: whatever it holds is reported, nothing skipped
+                target = root / "catalog-info.yaml"
+                target.write_bytes(payload)
             else:
                 members = dict(_archive_members(payload, job.payload_kind))
                 if job.payload_kind == ImportJob.PayloadKind.ZIP:
@@ -1678,7 +1681,7 @@ def import_job_run(*, job_id: int) -> None:
                             filter="data",
                         )
             report = catalog_import(
-                paths=[str(root)],
+                paths=[str(target)],
                 source=job.source,
                 prune=job.prune,
                 dry_run=job.dry_run,

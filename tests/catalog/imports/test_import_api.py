@@ -112,6 +112,23 @@ def test_problems_are_in_the_report(api_client, admin, committed):
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"replicas: 3\n", "missing_kind"),
+        (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n", "unknown_kind"),
+        (b"metadata:\n  name: {{ .Values.name }}\n  x: [\n", "yaml"),
+    ],
+)
+def test_a_yaml_body_that_is_not_a_descriptor_is_reported_not_skipped(
+    api_client, admin, committed, body, code
+):
+    response = committed(post_yaml, api_client(admin), body)
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert [(p["file"], p["code"]) for p in job.problems] == [("catalog-info.yaml", code)]
+    assert job.summary["failed"] == 1
+
+
 def test_strict_failure_is_recorded(api_client, admin, committed):
     response = committed(
         post_yaml, api_client(admin), YAML + b"---\nkind: Widget\n", query="?strict=true"
