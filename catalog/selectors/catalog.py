@@ -464,20 +464,148 @@ def _impact(
 ) -> Impact:
     """Run the one recursive query and turn its rows into an ``Impact``.
 
-    The query computes *reachability* only, with a plain ``UNION`` (which de-duplicates, so
-    cycles terminate without tracking paths or depths). It returns one row per reachable service:
-    its name and team, whether it is a seed (a direct consumer), and the list of the services
-    consuming it (its out-edges in the reachable subgraph, aggregated in SQL). Depth and one
-    shortest path per service then come from a breadth-first walk in Python, O(edges).
-    The changed provider itself is never part of the result (nor walked through).
+    Depth is the length of the shortest chain of consumption from the changed provider (1 =
+    direct consumer); each service's parent on its path is the lowest-id service one level up
+    that it consumes, so the path is deterministic. The changed provider itself is never part of
+    the result (nor walked through), and cycles terminate: no service is visited twice.
+    See ``_impact_levels_postgresql`` and ``_impact_levels_portable`` for the two query shapes.
+    """
+    if connection.vendor == "postgresql":
+        info, parent, levels = _impact_levels_postgresql(
+            provider=provider, seed_sql=seed_sql, seed_params=seed_params
+        )
+    else:
+        info, parent, levels = _impact_levels_portable(
+            provider=provider, seed_sql=seed_sql, seed_params=seed_params
+        )
+
+    def ordered(ids: list[int]) -> list[int]:
+        return sorted(ids, key=lambda k: (info[k][2].lower(), k))
+
+    direct_ids = ordered(levels[0]) if levels else []
+    transitive_count = sum(len(ids) for ids in levels[1:])
+    if limit is None:
+        shown_direct = direct_ids
+        shown_transitive = [(d, k) for d, ids in enumerate(levels[1:], 2) for k in ordered(ids)]
+    else:
+        shown_direct = direct_ids[:limit]
+        shown_transitive = []
+        for depth, ids in enumerate(levels[1:], 2):
+            if len(shown_transitive) >= limit:
+                break
+            shown_transitive.extend((depth, k) for k in ordered(ids))
+        del shown_transitive[limit:]
+
+    root_slug, root_name = provider.slug, provider.name
+    paths: dict[int, tuple[list[str], list[str]]] = {}
+
+    def path_of(key: int) -> tuple[list[str], list[str]]:
+        # Memoised along the parent chain: each service's path extends its parent's.
+        found = paths.get(key)
+        if found is None:
+            row, up = info[key], parent[key]
+            if up is None:
+                found = ([root_slug, row[1]], [root_name, row[2]])
+            else:
+                slugs, names = path_of(up)
+                found = ([*slugs, row[1]], [*names, row[2]])
+            paths[key] = found
+        return found
+
+    def item(key: int, depth: int) -> ImpactedService:
+        owner_id, slug, name, team_slug, team_name = info[key]
+        slugs, names = path_of(key)
+        return ImpactedService(
+            key, slug, name, owner_id, team_slug, team_name, depth, slugs, names
+        )  # fmt: skip
+
+    return Impact(
+        subject=subject,
+        provider_id=provider.pk,
+        provider_slug=provider.slug,
+        direct=[item(key, 1) for key in shown_direct],
+        transitive=[item(key, depth) for depth, key in shown_transitive],
+        direct_count=len(direct_ids),
+        transitive_count=transitive_count,
+        depth=len(levels),
+    )
+
+
+#: (owner_id, slug, name, team slug, team name) by service id; parent by service id (``None`` for
+#: a direct consumer); the service ids of each level (depth 1 first).
+_Levels = tuple[dict[int, tuple], dict[int, int | None], list[list[int]]]
+
+
+def _impact_levels_postgresql(*, provider: Service, seed_sql: str, seed_params: list) -> _Levels:
+    """Breadth-first search as one recursive query whose rows are whole *levels*.
+
+    Each step of the recursion holds one level: the ids first reached at that depth, each one's
+    parent (the lowest-id service of the previous level it consumes) and the ids seen so far
+    (the provider included). The next level is the consumers of this one (index-only scans on
+    ``catalog_dep_provider_idx``) minus those already seen (a hash anti-join against the seen
+    array), grouped by consumer. Every service enters at most one level, so the recursion stops
+    after at most (number of services) steps whatever cycles the graph has, never tracks paths
+    and walks each edge of the reachable subgraph once. The final select unnests the levels and
+    adds names and teams; Python only sorts and assembles the shown paths.
     """
     dep = Dependency._meta.db_table
     svc = Service._meta.db_table
     team = Team._meta.db_table
-    if connection.vendor == "postgresql":
-        agg = "string_agg(d.consumer_id::text, ',')"
-    else:
-        agg = "group_concat(d.consumer_id, ',')"
+    sql = f"""
+        WITH RECURSIVE
+        seeds(id) AS ({seed_sql}),
+        lvl(depth, ids, parents, seen) AS (
+            SELECT 1, a.ids, NULL::bigint[], a.ids || %s::bigint
+            FROM (SELECT array_agg(DISTINCT id) AS ids FROM seeds) a
+            WHERE a.ids IS NOT NULL
+            UNION ALL
+            SELECT l.depth + 1, n.ids, n.parents, l.seen || n.ids
+            FROM lvl l, LATERAL (
+                SELECT array_agg(e.consumer_id) AS ids, array_agg(e.parent) AS parents
+                FROM (
+                    SELECT d.consumer_id, min(d.provider_id) AS parent
+                    FROM unnest(l.ids) AS f(id) JOIN {dep} d ON d.provider_id = f.id
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM unnest(l.seen) AS s(id) WHERE s.id = d.consumer_id
+                    )
+                    GROUP BY d.consumer_id
+                ) e
+            ) n
+            WHERE n.ids IS NOT NULL
+        )
+        SELECT l.depth, x.id, x.parent, s.owner_id, s.slug, s.name, t.slug, t.name
+        FROM lvl l
+        CROSS JOIN LATERAL unnest(l.ids, l.parents) AS x(id, parent)
+        JOIN {svc} s ON s.id = x.id
+        JOIN {team} t ON t.id = s.owner_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*seed_params, provider.pk])
+        rows = cursor.fetchall()
+    info: dict[int, tuple] = {}
+    parent: dict[int, int | None] = {}
+    levels: list[list[int]] = []
+    for depth, sid, up, owner_id, slug, name, team_slug, team_name in rows:
+        info[sid] = (owner_id, slug, name, team_slug, team_name)
+        parent[sid] = up
+        while len(levels) < depth:
+            levels.append([])
+        levels[depth - 1].append(sid)
+    return info, parent, levels
+
+
+def _impact_levels_portable(*, provider: Service, seed_sql: str, seed_params: list) -> _Levels:
+    """Reachability as one recursive query (SQLite and any other database), depth in Python.
+
+    SQLite's recursive step may not aggregate, so levels cannot be built in SQL. The recursion
+    computes *reachability* only, with a plain ``UNION`` (which de-duplicates, so cycles terminate
+    without tracking paths or depths), and returns one row per reachable service with the
+    services consuming it (its out-edges, aggregated in SQL). A breadth-first walk in Python,
+    level by level in id order, then gives each service its depth and parent.
+    """
+    dep = Dependency._meta.db_table
+    svc = Service._meta.db_table
+    team = Team._meta.db_table
     sql = f"""
         WITH RECURSIVE
         seeds(id) AS ({seed_sql}),
@@ -488,7 +616,7 @@ def _impact(
             WHERE d.consumer_id <> %s
         ),
         out_edges(id, consumers) AS (
-            SELECT d.provider_id, {agg} FROM {dep} d
+            SELECT d.provider_id, group_concat(d.consumer_id, ',') FROM {dep} d
             WHERE d.provider_id IN (SELECT id FROM reach) AND d.consumer_id <> %s
             GROUP BY d.provider_id
         )
@@ -499,81 +627,31 @@ def _impact(
         JOIN {team} t ON t.id = s.owner_id
         LEFT JOIN out_edges o ON o.id = r.id
     """
-    params = [*seed_params, provider.pk, provider.pk]
-    # Ids stay strings here: the aggregated consumer lists need no int() per edge.
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*seed_params, provider.pk, provider.pk])
         rows = cursor.fetchall()
-    info: dict[str, tuple] = {}
-    adjacency: dict[str, list[str]] = {}
-    seeds: list[str] = []
-    for row in rows:
-        key = str(row[0])
-        info[key] = row
-        if row[6]:
-            seeds.append(key)
-        if row[7]:
-            adjacency[key] = str(row[7]).split(",")
-
-    # Breadth-first from the seeds, level by level. Each level is walked in id order, so a
-    # service's parent is the lowest-id service of the previous level it consumes: one
-    # deterministic shortest path. Depth 1 = direct consumers.
-    parent: dict[str, str | None] = dict.fromkeys(seeds)
-    levels: list[list[str]] = [seeds]
+    info: dict[int, tuple] = {}
+    adjacency: dict[int, list[int]] = {}
+    seeds: list[int] = []
+    for sid, owner_id, slug, name, team_slug, team_name, is_seed, consumers in rows:
+        info[sid] = (owner_id, slug, name, team_slug, team_name)
+        if is_seed:
+            seeds.append(sid)
+        if consumers:
+            adjacency[sid] = [int(c) for c in str(consumers).split(",")]
+    parent: dict[int, int | None] = dict.fromkeys(seeds)
+    levels: list[list[int]] = []
     frontier = seeds
     while frontier:
-        frontier.sort(key=int)
-        nxt: list[str] = []
-        for current in frontier:
+        levels.append(frontier)
+        nxt: list[int] = []
+        for current in sorted(frontier):
             for consumer in adjacency.get(current, ()):
                 if consumer not in parent:
                     parent[consumer] = current
                     nxt.append(consumer)
-        if nxt:
-            levels.append(nxt)
         frontier = nxt
-
-    root_slug, root_name = provider.slug, provider.name
-
-    def item(key: str, depth: int) -> ImpactedService:
-        chain = [key]
-        while (up := parent[chain[-1]]) is not None:
-            chain.append(up)
-        chain.reverse()
-        sid, owner_id, slug, name, team_slug, team_name = info[key][:6]
-        return ImpactedService(
-            sid,
-            slug,
-            name,
-            owner_id,
-            team_slug,
-            team_name,
-            depth,
-            [root_slug, *(info[k][2] for k in chain)],
-            [root_name, *(info[k][3] for k in chain)],
-        )
-
-    def ordered(keys: list[str]) -> list[str]:
-        return sorted(keys, key=lambda k: (info[k][3].lower(), info[k][0]))
-
-    direct_keys = ordered(levels[0])
-    transitive_keys = [
-        (depth, key) for depth, keys in enumerate(levels[1:], 2) for key in ordered(keys)
-    ]
-    if limit is not None:
-        shown_direct, shown_transitive = direct_keys[:limit], transitive_keys[:limit]
-    else:
-        shown_direct, shown_transitive = direct_keys, transitive_keys
-    return Impact(
-        subject=subject,
-        provider_id=provider.pk,
-        provider_slug=provider.slug,
-        direct=[item(key, 1) for key in shown_direct],
-        transitive=[item(key, depth) for depth, key in shown_transitive],
-        direct_count=len(direct_keys),
-        transitive_count=len(transitive_keys),
-        depth=len(levels) if seeds else 0,
-    )
+    return info, parent, levels
 
 
 def impact_for_api_version(*, api_version: ApiVersion, limit: int | None = None) -> Impact:
