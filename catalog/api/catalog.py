@@ -11,8 +11,11 @@ do everything. Anonymous requests get 403 (401 with a token header).
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -41,6 +44,7 @@ from catalog.models import (
 from catalog.selectors import catalog as selectors
 from catalog.selectors import permissions as perms
 from catalog.services import catalog as services
+from portal.api.pagination import CountedRows
 from slas.models import VersioningPolicy
 
 SLUG = r"[-a-zA-Z0-9_]+"
@@ -326,6 +330,55 @@ class CatalogServiceSerializer(serializers.ModelSerializer):
         }
 
 
+def _iso_datetime(value, tz) -> str | None:
+    """``DateTimeField().to_representation`` (ISO 8601 in ``tz``, ``Z`` for UTC), fast."""
+    if not isinstance(value, datetime.datetime) or value.tzinfo is None:
+        return _DATETIME.to_representation(value)
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _service_rows(rows: list[dict]) -> list[dict]:
+    """``service_rows`` rows in the shape of ``CatalogServiceSerializer`` (identical output)."""
+    tz = timezone.get_current_timezone()
+    return [_service_row(row, tz) for row in rows]
+
+
+def _service_row(row: dict, tz) -> dict:
+    def when(value):
+        return _iso_datetime(value, tz)
+
+    links = row["links"]
+    annotations = row["annotations"]
+    return {
+        "id": row["id"],
+        "slug": row["slug"],
+        "name": row["name"],
+        "description": row["description"],
+        "owner": {"slug": row["owner_slug"], "name": row["owner_name"]},
+        "system": row["system_slug"],
+        "layer": row["layer"],
+        "tier": row["tier"],
+        "lifecycle": row["lifecycle"],
+        "kind": row["kind"],
+        "tags": list(row["tag_slugs"] or []),
+        "repository_url": row["repository_url"],
+        "documentation_url": row["documentation_url"],
+        "runbook_url": row["runbook_url"],
+        "links": [
+            {"title": str(link.get("title") or ""), "url": str(link.get("url") or "")}
+            for link in (links or [])
+            if isinstance(link, dict)
+        ],
+        "annotations": {str(k): str(v) for k, v in annotations.items()}
+        if isinstance(annotations, dict)
+        else {},
+        "onboarding_notes": row["onboarding_notes"],
+        "created_at": when(row["created_at"]),
+        "updated_at": when(row["updated_at"]),
+    }
+
+
 class CatalogServiceWriteSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=100)
     name = serializers.CharField(max_length=200)
@@ -454,14 +507,22 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.service_list(lean=self.action == "list")
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = page if page is not None else list(queryset)
-        tags = selectors.service_tag_slugs(service_ids=[row.pk for row in rows])
-        for row in rows:
-            row.tag_slugs = tags.get(row.pk, [])
-        data = self.get_serializer(rows, many=True).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
+        # The hot path (≥ 200 req/s): filters on a plain queryset, a join-free count, one page
+        # query of plain dicts (tags aggregated on PostgreSQL), rows rendered without DRF fields.
+        queryset = Service.objects.all()
+        params = request.query_params
+        if any(name in params for name in filters.ServiceFilterSet.base_filters):
+            queryset = self.filter_queryset(queryset)  # no filter given: skip building the form
+        rows = CountedRows(
+            count=lambda: selectors.service_count(queryset=queryset),
+            fetch=lambda *, offset, limit: selectors.service_rows(
+                queryset=queryset, offset=offset, limit=limit
+            ),
+        )
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(_service_rows(rows[0:None]))
+        return self.get_paginated_response(_service_rows(list(page)))
 
     def _check_team(self, team: Team) -> None:
         if not perms.user_can_edit_team(user=self.request.user, team_id=team.pk):

@@ -25,3 +25,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Seconds clients are told to wait (Retry-After) when the database is unavailable.
 PORTAL_RETRY_AFTER_SECONDS = int(env("PORTAL_RETRY_AFTER_SECONDS", "5"))
+
+# The API answers JSON only in production: no browsable-API renderer (its negotiation and HTML
+# template are never wanted by API clients, and it costs every request a renderer check).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
