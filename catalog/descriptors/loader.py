@@ -141,6 +141,9 @@ def load_documents(text: str, *, file: str = "<string>") -> tuple[list[Document]
     return documents, problems
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _scalar_text(value: object) -> str:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
@@ -455,18 +458,21 @@ class CatalogReader:
     # -- placeholders
 
     def _substitute(self, entity: Entity, path: Path, value: Any, where: str) -> Any:
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind in _PLAIN:  # the common case first: this runs for every node of every file
+            return value
+        if kind is dict:
             if len(value) == 1:
                 ((key, target),) = value.items()
                 if key in PLACEHOLDERS:
                     return self._placeholder(entity, path, key, target, where)
             return {
-                (k if isinstance(k, str) else _scalar_text(k)): self._substitute(
+                (k if type(k) is str else _scalar_text(k)): self._substitute(
                     entity, path, v, f"{where}.{k}" if where else str(k)
                 )
                 for k, v in value.items()
             }
-        if isinstance(value, list):
+        if kind is list:
             return [self._substitute(entity, path, v, f"{where}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, dt.date | bytes):
             # unquoted dates (and !!binary) are not JSON: keep them as the text that was written
