@@ -534,70 +534,102 @@ def _impact(
     the result (nor walked through), and cycles terminate: no service is visited twice.
     See ``_impact_levels_postgresql`` and ``_impact_levels_portable`` for the two query shapes.
     """
+    import gc
+
+    # Up to ~40,000 short-lived, acyclic objects are built here (rows, paths, results): pause the
+    # cyclic garbage collector meanwhile, or it runs full collections of the whole process heap
+    # mid-call (measured: p95 x2 on the 10,000-service catalog). Reference counting still frees
+    # everything; the collector is re-enabled on the way out, exceptions included.
+    pause = gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        return _impact_build(
+            subject=subject,
+            provider=provider,
+            seed_sql=seed_sql,
+            seed_params=seed_params,
+            limit=limit,
+        )
+    finally:
+        if pause:
+            gc.enable()
+
+
+def _impact_build(
+    *, subject: str, provider: Service, seed_sql: str, seed_params: list, limit: int | None
+) -> Impact:
     if connection.vendor == "postgresql":
-        info, parent, levels = _impact_levels_postgresql(
+        levels = _impact_levels_postgresql(
             provider=provider, seed_sql=seed_sql, seed_params=seed_params
         )
     else:
-        info, parent, levels = _impact_levels_portable(
+        levels = _impact_levels_portable(
             provider=provider, seed_sql=seed_sql, seed_params=seed_params
         )
+    by_id = {row[1]: row for rows in levels for row in rows}
 
-    def ordered(ids: list[int]) -> list[int]:
-        return sorted(ids, key=lambda k: (info[k][2].lower(), k))
+    def ordered(rows: list[tuple]) -> list[tuple]:
+        return sorted(rows, key=lambda row: (row[5].lower(), row[1]))
 
-    direct_ids = ordered(levels[0]) if levels else []
-    transitive_count = sum(len(ids) for ids in levels[1:])
-    if limit is None:
-        shown_direct = direct_ids
-        shown_transitive = [(d, k) for d, ids in enumerate(levels[1:], 2) for k in ordered(ids)]
-    else:
-        shown_direct = direct_ids[:limit]
-        shown_transitive = []
-        for depth, ids in enumerate(levels[1:], 2):
-            if len(shown_transitive) >= limit:
-                break
-            shown_transitive.extend((depth, k) for k in ordered(ids))
+    direct_rows = ordered(levels[0]) if levels else []
+    transitive_count = sum(len(rows) for rows in levels[1:])
+    shown_direct = direct_rows if limit is None else direct_rows[:limit]
+    shown_transitive: list[tuple] = []
+    for rows in levels[1:]:
+        if limit is not None and len(shown_transitive) >= limit:
+            break
+        shown_transitive.extend(ordered(rows))
+    if limit is not None:
         del shown_transitive[limit:]
 
+    # Paths are memoised along the parent chain (each extends its parent's) and built only for
+    # the rows shown. Few objects per row: building 10,000 rows must not wake the cyclic GC much.
     root_slug, root_name = provider.slug, provider.name
-    paths: dict[int, tuple[list[str], list[str]]] = {}
+    slug_paths: dict[int, list[str]] = {}
+    name_paths: dict[int, list[str]] = {}
 
-    def path_of(key: int) -> tuple[list[str], list[str]]:
-        # Memoised along the parent chain: each service's path extends its parent's.
-        found = paths.get(key)
-        if found is None:
-            row, up = info[key], parent[key]
-            if up is None:
-                found = ([root_slug, row[1]], [root_name, row[2]])
-            else:
-                slugs, names = path_of(up)
-                found = ([*slugs, row[1]], [*names, row[2]])
-            paths[key] = found
-        return found
+    def paths_of(row: tuple) -> tuple[list[str], list[str]]:
+        sid, up = row[1], row[2]
+        slugs = slug_paths.get(sid)
+        if slugs is not None:
+            return slugs, name_paths[sid]
+        if up is None:
+            slugs, names = [root_slug, row[4]], [root_name, row[5]]
+        else:
+            up_slugs, up_names = paths_of(by_id[up])
+            slugs, names = [*up_slugs, row[4]], [*up_names, row[5]]
+        slug_paths[sid] = slugs
+        name_paths[sid] = names
+        return slugs, names
 
-    def item(key: int, depth: int) -> ImpactedService:
-        owner_id, slug, name, team_slug, team_name = info[key]
-        slugs, names = path_of(key)
-        return ImpactedService(
-            key, slug, name, owner_id, team_slug, team_name, depth, slugs, names
-        )  # fmt: skip
+    def items(rows: list[tuple]) -> list[ImpactedService]:
+        out = []
+        for row in rows:
+            depth, sid, _, owner_id, slug, name, team_slug, team_name = row
+            slugs, names = paths_of(row)
+            out.append(
+                ImpactedService(
+                    sid, slug, name, owner_id, team_slug, team_name, depth, slugs, names
+                )
+            )
+        return out
 
     return Impact(
         subject=subject,
         provider_id=provider.pk,
         provider_slug=provider.slug,
-        direct=[item(key, 1) for key in shown_direct],
-        transitive=[item(key, depth) for depth, key in shown_transitive],
-        direct_count=len(direct_ids),
+        direct=items(shown_direct),
+        transitive=items(shown_transitive),
+        direct_count=len(direct_rows),
         transitive_count=transitive_count,
         depth=len(levels),
     )
 
 
-#: (owner_id, slug, name, team slug, team name) by service id; parent by service id (``None`` for
-#: a direct consumer); the service ids of each level (depth 1 first).
-_Levels = tuple[dict[int, tuple], dict[int, int | None], list[list[int]]]
+#: The rows of each level (depth 1 first), each ``(depth, service id, parent id or None for a
+#: direct consumer, owner id, slug, name, team slug, team name)``.
+_Levels = list[list[tuple]]
 
 
 def _impact_levels_postgresql(*, provider: Service, seed_sql: str, seed_params: list) -> _Levels:
@@ -646,16 +678,12 @@ def _impact_levels_postgresql(*, provider: Service, seed_sql: str, seed_params: 
     with connection.cursor() as cursor:
         cursor.execute(sql, [*seed_params, provider.pk])
         rows = cursor.fetchall()
-    info: dict[int, tuple] = {}
-    parent: dict[int, int | None] = {}
-    levels: list[list[int]] = []
-    for depth, sid, up, owner_id, slug, name, team_slug, team_name in rows:
-        info[sid] = (owner_id, slug, name, team_slug, team_name)
-        parent[sid] = up
-        while len(levels) < depth:
+    levels: _Levels = []
+    for row in rows:
+        while len(levels) < row[0]:
             levels.append([])
-        levels[depth - 1].append(sid)
-    return info, parent, levels
+        levels[row[0] - 1].append(row)
+    return levels
 
 
 def _impact_levels_portable(*, provider: Service, seed_sql: str, seed_params: list) -> _Levels:
@@ -704,10 +732,10 @@ def _impact_levels_portable(*, provider: Service, seed_sql: str, seed_params: li
         if consumers:
             adjacency[sid] = [int(c) for c in str(consumers).split(",")]
     parent: dict[int, int | None] = dict.fromkeys(seeds)
-    levels: list[list[int]] = []
+    levels: _Levels = []
     frontier = seeds
     while frontier:
-        levels.append(frontier)
+        levels.append([(len(levels) + 1, k, parent[k], *info[k]) for k in frontier])
         nxt: list[int] = []
         for current in sorted(frontier):
             for consumer in adjacency.get(current, ()):
@@ -715,7 +743,7 @@ def _impact_levels_portable(*, provider: Service, seed_sql: str, seed_params: li
                     parent[consumer] = current
                     nxt.append(consumer)
         frontier = nxt
-    return info, parent, levels
+    return levels
 
 
 def impact_for_api_version(*, api_version: ApiVersion, limit: int | None = None) -> Impact:

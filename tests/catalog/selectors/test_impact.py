@@ -144,3 +144,110 @@ def test_limit_keeps_counts_complete():
     assert (impact.direct_count, impact.transitive_count, impact.max_depth) == (5, 5, 2)
     assert impact.truncated
     assert not impact_for_api_version(api_version=g.version("a")).truncated
+
+
+def _reference_impact(provider_id: int, seeds: set[int]) -> dict[int, tuple[int, list[int]]]:
+    """Breadth-first search in plain Python over every Dependency row: depth and the path by ids,
+    each service's parent being the lowest-id service one level up that it consumes."""
+    consumers: dict[int, set[int]] = {}
+    for provider, consumer in Dependency.objects.values_list("provider_id", "consumer_id"):
+        consumers.setdefault(provider, set()).add(consumer)
+    seen = {provider_id, *seeds}
+    paths = {s: [provider_id, s] for s in seeds}
+    frontier = sorted(seeds)
+    while frontier:
+        nxt = []
+        for current in frontier:  # ascending ids: the first parent to claim a consumer is lowest
+            for consumer in sorted(consumers.get(current, ())):
+                if consumer not in seen:
+                    seen.add(consumer)
+                    paths[consumer] = [*paths[current], consumer]
+                    nxt.append(consumer)
+        frontier = sorted(nxt)
+    return {sid: (len(path) - 1, path) for sid, path in paths.items()}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_cyclic_graph_matches_a_reference_search(seed):
+    import random
+
+    rnd = random.Random(seed)
+    g = Graph()
+    names = [f"n{i:02d}" for i in range(40)]
+    for name in names:
+        g.svc(name)
+    edges = set()
+    while len(edges) < 90:  # sparse enough for depths up to ~6, dense enough for many cycles
+        consumer, provider = rnd.sample(names, 2)
+        if (consumer, provider) not in edges:
+            edges.add((consumer, provider))
+            g.edge(consumer, provider)
+    by_id = {s.pk: s.slug for s in g.services.values()}
+    depths = []
+    for root in names[:8]:
+        provider = g.svc(root)
+        seeds = set(
+            Dependency.objects.filter(api_version=g.version(root)).values_list(
+                "consumer_id", flat=True
+            )
+        )
+        expected = {
+            by_id[sid]: (depth, [by_id[k] for k in path])
+            for sid, (depth, path) in _reference_impact(provider.pk, seeds).items()
+        }
+        impact = impact_for_api_version(api_version=g.version(root))
+        assert as_rows(impact) == expected
+        assert provider.slug not in as_rows(impact)
+        assert impact.max_depth == max((d for d, _ in expected.values()), default=0)
+        assert [s.depth for s in impact.transitive] == sorted(s.depth for s in impact.transitive)
+        for level in {s.depth for s in impact.all}:
+            row_names = [s.name for s in impact.all if s.depth == level]
+            assert row_names == sorted(row_names, key=str.lower)
+        names_by_slug = {x.slug: x.name for x in g.services.values()}
+        assert all(s.path_names == [names_by_slug[k] for k in s.path] for s in impact.all)
+        depths.append(impact.max_depth)
+    assert max(depths) >= 3  # the graph really is deep enough to test transitive paths
+
+
+def test_limit_spans_levels_and_counts_every_level():
+    g = Graph()
+    g.edge("b", "a")
+    for i in range(3):
+        g.edge(f"c{i}", "b")
+        g.edge(f"d{i}", f"c{i}")
+    impact = impact_for_api_version(api_version=g.version("a"), limit=4)
+    assert [(s.slug, s.depth) for s in impact.transitive] == [
+        ("c0", 2),
+        ("c1", 2),
+        ("c2", 2),
+        ("d0", 3),
+    ]
+    assert impact.transitive[-1].path == ["a", "b", "c0", "d0"]
+    assert (impact.direct_count, impact.transitive_count, impact.max_depth) == (1, 6, 3)
+
+
+def test_api_impact_counts_a_consumer_of_two_versions_once():
+    g = Graph()
+    g.edge("b", "a")
+    v2 = ApiVersionFactory(api=g.version("a").api, major=2, version="2.0.0")
+    Dependency.objects.create(consumer=g.svc("b"), api_version=v2, provider=g.svc("a"))
+    g.edge("c", "b")
+    impact = impact_for_api(api=g.version("a").api)
+    assert as_rows(impact) == {"b": (1, ["a", "b"]), "c": (2, ["a", "b", "c"])}
+    assert (impact.direct_count, impact.transitive_count) == (1, 1)
+
+
+def test_the_garbage_collector_is_left_as_it_was():
+    import gc
+
+    g = Graph()
+    g.edge("b", "a")
+    assert gc.isenabled()
+    impact_for_api_version(api_version=g.version("a"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        impact_for_api_version(api_version=g.version("a"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
