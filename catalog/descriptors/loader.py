@@ -29,6 +29,8 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
 MAX_FILE_BYTES = 32 * 1024 * 1024
+#: list items and mapping entries per document, aliases expanded
+MAX_NODES = 1_000_000
 PLACEHOLDERS = ("$text", "$json", "$yaml", "$openapi", "$asyncapi")
 #: placeholders whose file is substituted as text (Backstage's ``$openapi``/``$asyncapi``
 #: also bundle external ``$ref``s; the importer keeps the document as written)
@@ -142,6 +144,10 @@ def load_documents(text: str, *, file: str = "<string>") -> tuple[list[Document]
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _scalar_text(value: object) -> str:
@@ -272,6 +278,7 @@ class CatalogReader:
         self.queue: deque[tuple[Path, bool]] = deque()
         self.seen: set[Path] = set()
         self.placeholder_files: set[Path] = set()
+        self._budget = MAX_NODES
         roots = []
         for raw in paths:
             path = Path(raw)
@@ -441,10 +448,16 @@ class CatalogReader:
             lines=doc.lines,
         )
         before = len(self.catalog.problems)
+        self._budget = MAX_NODES
         try:
             entity.data = self._substitute(entity, path, data, "")
         except RecursionError:  # a recursive alias (&a [*a]) or absurd nesting
             return fail("the document is recursive or nested too deeply", code="yaml")
+        except _TooLarge:  # aliases expanding exponentially ("billion laughs")
+            return fail(
+                f"the document expands to more than {MAX_NODES} values (YAML aliases?)",
+                code="too_large",
+            )
         if any(p.level == "error" for p in self.catalog.problems[before:]):
             return None
         entity.content_hash = content_hash(entity.data)
@@ -461,6 +474,10 @@ class CatalogReader:
         kind = type(value)
         if kind in _PLAIN:  # the common case first: this runs for every node of every file
             return value
+        if kind is dict or kind is list:
+            self._budget -= len(value)
+            if self._budget < 0:
+                raise _TooLarge
         if kind is dict:
             if len(value) == 1:
                 ((key, target),) = value.items()
@@ -549,11 +566,13 @@ class CatalogReader:
             )
             return None
         if not glob.has_magic(target) and not resolved.is_file():
-            self.catalog.problems.append(
-                entity.problem(
-                    f"{where}: {what} {target!r} does not exist", field=where, code="missing"
-                )
+            message = (
+                f"{where}: {what} {target!r} is a directory; name a file or a glob "
+                f"such as '{target.rstrip('/')}/**/catalog-info.yaml'"
+                if resolved.is_dir()
+                else f"{where}: {what} {target!r} does not exist"
             )
+            self.catalog.problems.append(entity.problem(message, field=where, code="missing"))
             return None
         return resolved
 

@@ -424,3 +424,30 @@ def test_openapi_and_asyncapi_placeholders_read_the_file(tmp_path):
     assert catalog.problems == []
     assert [e.spec["definition"][:14] for e in catalog.entities] == ["openapi: 3.0.0"] * 2
     assert catalog.skipped == ["openapi.yaml"]
+
+
+def test_alias_bombs_are_refused_without_expanding_them():
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    text = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: bomb}\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: t\n"
+        + "".join(f"  {line}\n" for line in levels)
+    )
+    catalog = read_text(text)
+    assert catalog.entities == []
+    assert [(p.code, p.document) for p in catalog.problems] == [("too_large", 1)]
+
+
+def test_a_location_target_that_is_a_directory_says_so(tmp_path):
+    write(
+        tmp_path / "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: r}\n"
+        "spec: {targets: [./services/]}\n",
+    )
+    (tmp_path / "services").mkdir()
+    catalog = read_catalog([tmp_path / "catalog-info.yaml"])
+    assert "is a directory; name a file or a glob such as './services/**/catalog-info.yaml'" in (
+        catalog.problems[0].message
+    )
