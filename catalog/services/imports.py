@@ -457,7 +457,7 @@ class _Importer:
             if existing is None or (existing.object_id is None and entity.kind != "Location"):
                 row = self._map(entity)
                 row.status = "created"
-            elif existing.content_hash == _hash(entity) and existing.source == self.source:
+            elif existing.content_hash == self._hash(entity) and existing.source == self.source:
                 # unchanged: mapped lazily, only if a neighbour's change needs its fields
                 row = Row(entity, {}, {}, status="unchanged", object_id=existing.object_id)
             else:
@@ -690,6 +690,13 @@ class _Importer:
                 slug = f"{slug[: (150 if table == 'user' else 100) - 9]}-{digest}"
             taken[(table, slug)] = entity.key
             self.slugs[entity.key] = slug
+
+    def _hash(self, entity: Entity) -> str:
+        owners = entity.refs.get("owner") or []
+        team = (
+            self.team_of_user.get(str(owners[0]), "") if owners and owners[0].kind == "user" else ""
+        )
+        return _hash(entity, team)
 
     def _slug(self, entity: Entity) -> str:
         return self.slugs.get(entity.key) or _base_slug(entity)
@@ -1346,7 +1353,7 @@ class _Importer:
                 "source": self.source,
                 "file": entity.file[:1000],
                 "document": entity.document,
-                "content_hash": _hash(entity),
+                "content_hash": self._hash(entity),
                 "object_id": row.object_id,
                 "version_id": self.api_version_ids.get(entity.key)
                 if entity.kind == "API"
@@ -1438,12 +1445,13 @@ class _Importer:
         )
 
 
-def _hash(entity: Entity) -> str:
-    """The content hash, plus the references left out because their target failed: when
-    the target imports later, the entity counts as changed and its relations are written."""
-    if not entity.unresolved:
+def _hash(entity: Entity, owner_team: str = "") -> str:
+    """The content hash, plus what the rows depend on outside the document: references left
+    out because their target failed (when the target imports later, the entity counts as
+    changed and its relations are written) and the team a User owner maps to."""
+    if not entity.unresolved and not owner_team:
         return entity.content_hash
-    text = entity.content_hash + "|" + ",".join(sorted(entity.unresolved))
+    text = f"{entity.content_hash}|{','.join(sorted(entity.unresolved))}|{owner_team}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

@@ -691,3 +691,17 @@ def test_monorepo_checkout_reads_only_the_descriptors(tmp_path):
         "services/orders/docker-compose.yml",
     ]
     assert "vendored" not in {e.name for e in catalog.entities}  # node_modules
+
+
+def test_a_user_owner_moving_to_another_group_moves_the_service(tmp_path):
+    import_tree("org-hierarchy", tmp_path)
+    assert Service.objects.get(slug="globex-ios").owner.slug == "mobile"
+    people = tmp_path / "org-hierarchy" / "people.yaml"
+    people.write_text(
+        people.read_text().replace("memberOf: [mobile, backend]", "memberOf: [backend]")
+    )
+    _report, output = import_tree("org-hierarchy", tmp_path, copy=False)
+    # hank changed; globex-ios (owner: user:hank.scorpio) follows him to backend
+    assert "0 created, 2 updated" in output
+    assert Service.objects.get(slug="globex-ios").owner.slug == "backend"
+    assert "0 created, 0 updated" in import_tree("org-hierarchy", tmp_path, copy=False)[1]
