@@ -460,6 +460,12 @@ class CatalogReader:
             )
         if any(p.level == "error" for p in self.catalog.problems[before:]):
             return None
+        for section in ("metadata", "spec"):  # a placeholder may have replaced a whole section
+            if not isinstance(entity.data.get(section, {}), dict):
+                return fail(f"'{section}' must be a mapping", section, code=f"invalid_{section}")
+        metadata = entity.data["metadata"]
+        if metadata.get("name") != entity.name or metadata.get("namespace", namespace) != namespace:
+            return fail("metadata.name and metadata.namespace cannot be placeholders", "metadata")
         entity.content_hash = content_hash(entity.data)
         if canonical == "Location":
             self._follow(entity, path)

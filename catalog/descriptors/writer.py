@@ -27,10 +27,15 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+#: free-form fields whose values are written as they are (an annotation may be "")
+_VERBATIM = frozenset({"annotations", "labels", "links"})
+
+
 def _prune(value: Any) -> Any:
-    """Drop empty mappings, lists, None and empty strings, recursively."""
+    """Drop empty mappings, lists, None and empty strings, recursively (not inside
+    annotations, labels and links, which are written as they are)."""
     if isinstance(value, Mapping):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: (v if k in _VERBATIM else _prune(v)) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
     if isinstance(value, list | tuple):
         return [_prune(v) for v in value]

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from catalog.descriptors import (
+    REF_FIELDS,
     Catalog,
     Entity,
     EntityRef,
@@ -479,27 +480,27 @@ class _Importer:
     def _known_refs(self) -> set[str]:
         """Refs that resolve without being in the catalog: imported before, or made by hand."""
         known = set(self.sources)
+        # a row made by an import is known by its reference only (a Resource row is not
+        # ``component:default/<slug>``); a row made by hand is known by its slug
+        imported: dict[str, set[int]] = defaultdict(set)
+        for src in self.sources.values():
+            if src.object_id is not None:
+                imported[_table(src.kind)].add(src.object_id)
         for kind, model, attr in (
             ("group", Team, "slug"),
             ("component", Service, "slug"),
             ("api", Api, "slug"),
             ("system", System, "slug"),
             ("domain", Domain, "slug"),
+            ("user", self.User, "username"),
         ):
-            slugs = self.row_slugs[kind]
+            slugs, mine = self.row_slugs[kind], imported[kind]
             for pk, slug in model.objects.values_list("pk", attr).iterator(chunk_size=5000):
-                key = f"{kind}:default/{slug}"
-                known.add(key)
-                self.ids[kind].setdefault(key, pk)
                 slugs[pk] = slug
-        slugs = self.row_slugs["user"]
-        for pk, username in self.User.objects.values_list("pk", "username").iterator(
-            chunk_size=5000
-        ):
-            key = f"user:default/{username.lower()}"
-            known.add(key)
-            self.ids["user"].setdefault(key, pk)
-            slugs[pk] = username
+                if pk not in mine:
+                    key = f"{kind}:default/{slug.lower()}"
+                    known.add(key)
+                    self.ids[kind].setdefault(key, pk)
         for ref, src in self.sources.items():
             if src.object_id is not None:
                 kind = ref.split(":", 1)[0]
@@ -739,6 +740,12 @@ class _Importer:
         }.get(kind)
 
     def _map(self, entity: Entity) -> Row:
+        row = self._map_fields(entity)
+        if entity.unresolved:  # left out now: not written back by export either
+            _drop_refs(entity, row.extra, set(entity.unresolved))
+        return row
+
+    def _map_fields(self, entity: Entity) -> Row:
         meta, spec = entity.metadata, entity.spec
         title = meta.get("title")
         name = _text(title or entity.name, 200)
@@ -834,7 +841,9 @@ class _Importer:
                 for item, ref in zip(
                     spec.get("dependsOn") or [], _refs_of(entity, "dependsOn"), strict=False
                 )
-                if ref is not None and ref.kind not in ("component", "resource")
+                if ref is not None
+                and ref.kind not in ("component", "resource")
+                and str(ref) not in entity.unresolved
             ]
             if others:  # dependsOn an API, a System, …: no portal link, kept for export
                 extra[DEPENDS_ON_OTHER] = others
@@ -848,6 +857,10 @@ class _Importer:
             url = isinstance(definition, dict) and set(definition) <= set(PLACEHOLDER_KEYS)
             # a URL placeholder is never fetched: the version has no definition text
             text = "" if url else definition_text(definition)
+            if text and all(
+                not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+            ):
+                text = ""  # only comments, e.g. export's "# x has no definition in the portal"
             found = definition_version(text) if text else None
             version, original = coerce_version(found)
             document = (known_type and api_type in DOCUMENT_TYPES) or found is not None
@@ -1453,6 +1466,34 @@ def _hash(entity: Entity, owner_team: str = "") -> str:
         return entity.content_hash
     text = f"{entity.content_hash}|{','.join(sorted(entity.unresolved))}|{owner_team}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _drop_refs(entity: Entity, extra: dict, keys: set[str]) -> None:
+    """Remove the references to ``keys`` from the reference fields kept in ``extra``."""
+    spec = extra.get("spec")
+    if not isinstance(spec, dict):
+        return
+    for ref_field in REF_FIELDS.get(entity.kind, ()):
+        value = spec.get(ref_field.name)
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        kept = []
+        for item in items:
+            try:
+                ref = parse_ref(
+                    item,
+                    default_kind=ref_field.default_kind,
+                    default_namespace=entity.namespace,
+                )
+            except RefError:
+                ref = None
+            if ref is None or str(ref) not in keys:
+                kept.append(item)
+        if isinstance(value, list):
+            spec[ref_field.name] = kept
+        elif not kept:
+            del spec[ref_field.name]
 
 
 def _refs_of(entity: Entity, name: str) -> list[EntityRef | None]:

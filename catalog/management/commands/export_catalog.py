@@ -25,6 +25,9 @@ class Command(BaseCommand):
         if team is not None and not Team.objects.filter(slug=team).exists():
             raise CommandError(f"No team with slug {team!r}.")
         files = catalog_export(team_slug=team)
+        if not files:
+            self.stdout.write("Nothing to export: the catalog has no teams.")
+            return
         if not options["out"]:
             for path in sorted(files):
                 self.stdout.write(f"# {path}")

@@ -705,3 +705,33 @@ def test_a_user_owner_moving_to_another_group_moves_the_service(tmp_path):
     assert "0 created, 2 updated" in output
     assert Service.objects.get(slug="globex-ios").owner.slug == "backend"
     assert "0 created, 0 updated" in import_tree("org-hierarchy", tmp_path, copy=False)[1]
+
+
+def test_an_imported_resource_is_not_a_component_on_the_next_run(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: t}\nspec: {type: team}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata: {name: db}\n"
+        "spec: {type: database, owner: t}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: app}\n"
+        "spec: {type: service, lifecycle: production, owner: t, dependsOn: [component:db]}\n"
+    )
+    for _ in range(2):  # the same answer every time: db is a Resource
+        report = catalog_import(paths=[str(tmp_path)])
+        assert [(p.ref, p.code) for p in report.errors] == [
+            ("component:default/app", "dangling_ref")
+        ]
+    assert not Service.objects.filter(slug="app").exists()
+
+
+def test_a_definition_of_only_comments_is_no_definition(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: t}\nspec: {type: team}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: app}\n"
+        "spec: {type: service, lifecycle: production, owner: t, providesApis: [a]}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: a}\n"
+        "spec: {type: openapi, lifecycle: production, owner: t, definition: '# to do'}\n"
+    )
+    catalog_import(paths=[str(tmp_path)])
+    assert list(ApiVersion.objects.values_list("version", "spec", "spec_format")) == [
+        ("1.0.0", "", "")
+    ]
