@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .model import Catalog, Entity, Problem
-from .refs import KINDS, RefError, parse_ref
+from .refs import KINDS, EntityRef, RefError, parse_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,19 +219,21 @@ def _dangling(
     failed: set[str],
     reported: set[tuple[str, str]],
 ) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for ref_field in REF_FIELDS.get(entity.kind, ()):
-        refs = entity.refs.get(ref_field.name, ())
-        kept = []
+        refs = entity.refs.get(ref_field.name)
+        if not refs:
+            continue
+        left_out: list[EntityRef] = []
         for i, ref in enumerate(refs):
             key = str(ref)
             if key in valid or key in known:
-                kept.append(ref)
                 continue
             where = f"spec.{ref_field.name}" + (
                 f"[{_index_of(entity, ref_field, i)}]" if ref_field.many else ""
             )
             if key in failed and ref_field.name not in HARD_FIELDS:
+                left_out.append(ref)
                 if key not in entity.unresolved:
                     entity.unresolved.append(key)
                 problem = entity.problem(
@@ -245,7 +247,6 @@ def _dangling(
                     reported.add((problem.ref, problem.message))
                     problems.append(problem)
                 continue
-            kept.append(ref)
             problems.append(
                 entity.problem(
                     f"{where}: {key} does not match any {ref.kind_label} in the catalog"
@@ -254,8 +255,8 @@ def _dangling(
                     code="dangling_ref",
                 )
             )
-        if len(kept) != len(refs) and not any(p.level == "error" for p in problems):
-            entity.refs[ref_field.name] = kept
+        if left_out and not any(p.level == "error" for p in problems):
+            entity.refs[ref_field.name] = [r for r in refs if r not in left_out]
     return problems
 
 
