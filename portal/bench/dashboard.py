@@ -133,8 +133,10 @@ def run(*, stdout, options) -> None:
         )
     stdout.write(f"load average after: {_load()}")
     stdout.write(
-        "cpu ms: median CPU time per render of this process plus, when PostgreSQL runs on this "
-        "machine, its backend (10 ms ticks) — what a render costs without other load."
+        "cpu ms: median CPU time per render — with PostgreSQL on this machine, the whole machine's "
+        "(this process and every backend, incl. the portal-wide pages' second connection; 10 ms "
+        "ticks; other load adds to it); else this process's. queries: on this thread's connection "
+        "(the portal-wide pages run one more on a second connection)."
     )
 
 
@@ -146,24 +148,24 @@ def _load() -> str:
 
 
 def _cpu_clock():
-    """A clock of the CPU time spent by this process and (if readable) its database backend."""
-    backend = None
+    """A clock of the CPU time spent by this process and (if readable) its database backends.
+
+    Without PostgreSQL on this machine, this process's CPU time. With it, the whole machine's
+    busy time (``/proc/stat``): the portal-wide pages run a second connection, whose backend
+    lives only as long as its statement, so it cannot be read per process. On a quiet machine
+    that is what a render costs; other load adds to it (the load average says how much)."""
+    local = False
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
-            backend = f"/proc/{cursor.fetchone()[0]}/stat"
-        try:
-            open(backend).close()
-        except OSError:
-            backend = None
+            local = os.path.exists(f"/proc/{cursor.fetchone()[0]}/stat")
     tick = os.sysconf("SC_CLK_TCK")
 
     def clock() -> float:
-        ms = time.process_time() * 1000
-        if backend:
-            with open(backend) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ms += (int(fields[11]) + int(fields[12])) * 1000 / tick
-        return ms
+        if not local:
+            return time.process_time() * 1000
+        with open("/proc/stat") as f:
+            user, nice, system, *_ = (int(x) for x in f.readline().split()[1:])
+        return (user + nice + system) * 1000 / tick
 
     return clock

@@ -9,9 +9,12 @@ runs a fixed number of queries whatever the size of the catalog.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -220,7 +223,7 @@ def integration_velocity(*, filters: HealthFilters, limit: int | None = TOP) -> 
     """Days from ``requested_at`` to ``live_at``: overall, by month went live, per API (slowest
     first) and per provider team; plus the integrations requested but not live yet.
 
-    On PostgreSQL one statement computes this together with :func:`adoption`
+    On PostgreSQL two statements compute this together with :func:`adoption`
     (:func:`dependency_metrics`); other databases run one query per figure."""
     if connections[Dependency.objects.db].vendor == "postgresql":
         return dependency_metrics(filters=filters, limit=limit)["velocity"]
@@ -280,7 +283,7 @@ def adoption(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     """Active consumers per API and per provider team, new consumers per month, the share of
     consumers on each API's newest supported major, and the teams depending on each layer.
 
-    On PostgreSQL one statement computes this together with :func:`integration_velocity`
+    On PostgreSQL two statements compute this together with :func:`integration_velocity`
     (:func:`dependency_metrics`), plus one query for the new consumers per month."""
     if connections[Dependency.objects.db].vendor == "postgresql":
         result = dict(dependency_metrics(filters=filters, limit=limit)["adoption"])
@@ -389,91 +392,131 @@ def _adoption_orm(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
     }
 
 
-# --- velocity and adoption in one pass (PostgreSQL) ---------------------------------------------
+# --- velocity and adoption: one statement per partition of the provider teams (PostgreSQL) ------
 
-# One statement over the dependencies in scope, joined once to their API version, provider and
-# consumer, with two passes over them:
-#   * ``av``: each version's API, whether it is supported (not retired) and whether it is on its
-#     API's newest supported major — one window over the versions instead of a subquery per row;
-#   * ``base``: the dependencies in scope, materialised once and read by both passes;
-#   * ``groups``: one sort by (provider team, API) and ``GROUP BY ROLLUP`` gives every API, every
-#     provider team and the whole scope at once: velocity percentiles (``percentile_cont``) and
-#     the adoption counts (``FILTER`` clauses, distinct consumers and consumer teams); the ranks
-#     for both orderings are window functions over those groups;
-#   * ``sets``: one hashed ``GROUPING SETS`` pass (small hash tables, no sort) for the distinct
-#     (layer, consumer) and (layer, consumer team) pairs and the (month, days) histogram of the
-#     months shown — the durations are whole days, so the monthly percentiles are computed
-#     exactly from it in Python (:mod:`stats`).
+# One statement reads every dependency in scope once, joined to its API version (which carries its
+# API's provider team and layer, whether it is supported, whether it is on the API's newest
+# supported major and how many supported versions the API has), materialised as ``base``:
+#   * ``groups``: one sort by (provider team, API) and ``GROUPING SETS`` give every API and every
+#     provider team at once: the velocity percentiles (``percentile_cont``) and the adoption
+#     counts (``FILTER`` clauses). No DISTINCT aggregate runs over all groups: they made the pass
+#     three times slower (a sort per group and level);
+#   * the slowest APIs and teams by median are the first rows of those groups (top-N sorts);
+#   * the most adopted APIs and teams rank by *distinct* consumers, counted (with those on the
+#     newest major and the consumer teams) only for the groups that can be among the first N.
+#     An API's active edges bound its distinct consumers from above and
+#     ``ceil(edges / supported versions)`` from below (a consumer depends on each version at most
+#     once); a team is bounded below by its best API. Every group whose upper bound reaches the
+#     N-th best lower bound is a candidate; any other group has fewer consumers than N groups
+#     have, so it cannot be among the first N. Without a limit every group is a candidate;
+#   * the totals, the (days) histogram of every integration and the (month went live, days)
+#     histogram of the months shown — durations are whole days, so the percentiles of the whole
+#     scope and of each month are computed exactly from them in Python (:mod:`stats`);
+#   * each consumer's active layers as a bit mask, consumers (and their teams) grouped by mask.
+#
+# Every figure but the last is computed within one provider team, so the statement runs once per
+# partition of the teams (``mod(team, parts) = part``) and the partitions merge exactly: top-N
+# lists by merging the partitions' top N, totals and histograms by adding, the consumers' layer
+# masks by OR. Partitions run concurrently, each on its own connection (a second core): see
+# :func:`_run_partitions`. Rows are (kind, key, figures as JSON, consumer ids, their teams).
 _DEPENDENCY_METRICS_SQL = """
 WITH av AS (
-    SELECT id, api_id, status <> %(retired)s AS supported,
-           major = max(major) FILTER (WHERE status <> %(retired)s AND stability <> %(draft)s)
-                   OVER (PARTITION BY api_id) AS newest
-    FROM {version} {version_scope}
+    SELECT v.id, v.api_id AS api, s.owner_id AS team, {layer_bit} AS layer_bit,
+           v.status <> %(retired)s AS supported,
+           coalesce(v.major = max(v.major) FILTER (
+               WHERE v.status <> %(retired)s AND v.stability <> %(draft)s) OVER w, false) AS newest,
+           count(*) FILTER (WHERE v.status <> %(retired)s) OVER w AS versions
+    FROM {version} v
+    JOIN {api} a ON a.id = v.api_id
+    JOIN {service} s ON s.id = a.provider_id
+    WHERE TRUE {scope}
+    WINDOW w AS (PARTITION BY v.api_id)
 ), base AS MATERIALIZED (
-    SELECT av.api_id AS api, s.owner_id AS team, s.layer AS layer, d.consumer_id AS consumer,
-           c.owner_id AS consumer_team,
+    SELECT av.team, av.api, d.consumer_id AS consumer, av.layer_bit,
            av.supported AND (d.live_at IS NOT NULL OR d.requested_at IS NULL) AS active,
-           coalesce(av.newest, false) AS newest,
-           d.live_at - d.requested_at AS days, d.live_at, d.requested_at
+           av.newest, av.versions, d.live_at - d.requested_at AS days,
+           CASE WHEN d.live_at IS NULL THEN d.requested_at END AS waiting,
+           CASE WHEN d.live_at >= %(since)s AND d.requested_at IS NOT NULL
+                THEN (date_part('year', d.live_at) * 100 + date_part('month', d.live_at))::int
+           END AS ym
     FROM {dependency} d
     JOIN av ON av.id = d.api_version_id
-    JOIN {service} s ON s.id = d.provider_id
-    JOIN {service} c ON c.id = d.consumer_id
-    WHERE TRUE {scope}
-), groups AS (
+    {partition}
+), groups AS MATERIALIZED (
     SELECT GROUPING(team, api) AS g, team, api, count(days) AS n,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS p50,
            percentile_cont(0.75) WITHIN GROUP (ORDER BY days) AS p75,
-           count(DISTINCT consumer) FILTER (WHERE active) AS consumers,
-           count(DISTINCT consumer) FILTER (WHERE active AND newest) AS on_newest,
-           count(DISTINCT consumer_team) FILTER (WHERE active) AS consumer_teams,
            count(*) FILTER (WHERE active) AS edges,
            count(*) FILTER (WHERE active AND newest) AS newest_edges,
-           count(*) FILTER (WHERE requested_at IS NOT NULL AND live_at IS NULL) AS pending,
-           min(requested_at) FILTER (WHERE live_at IS NULL) AS oldest
-    FROM base GROUP BY ROLLUP (team, api)
-), ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY g ORDER BY p50 DESC NULLS LAST, api, team) AS rv,
-           row_number() OVER (PARTITION BY g ORDER BY consumers DESC, api, team) AS ra,
-           count(*) FILTER (WHERE g = 0 AND edges > 0) OVER (PARTITION BY team) AS team_apis,
-           count(*) FILTER (WHERE g = 0 AND edges > 0) OVER () AS all_apis
-    FROM groups
-), sets AS (
-    SELECT GROUPING(layer, consumer, consumer_team, ym, days) AS g, layer, ym, days,
-           count(*) AS n, count(*) FILTER (WHERE active) AS active
-    FROM (
-        SELECT layer, consumer, consumer_team, active, days,
-               CASE WHEN live_at >= %(since)s AND days IS NOT NULL
-                    THEN (date_part('year', live_at) * 100 + date_part('month', live_at))::int
-               END AS ym
-        FROM base
-    ) x
-    GROUP BY GROUPING SETS ((layer, consumer), (layer, consumer_team), (ym, days))
+           max(versions) AS versions, count(waiting) AS pending, min(waiting) AS oldest
+    FROM base GROUP BY GROUPING SETS ((team, api), (team))
+), api_lb AS (
+    SELECT team, api, edges, (edges + versions - 1) / greatest(versions, 1) AS lb
+    FROM groups WHERE g = 0 AND edges > 0
+), candidate_apis AS (
+    SELECT api FROM api_lb
+    WHERE edges >= (SELECT coalesce(min(lb), 0)
+                    FROM (SELECT lb FROM api_lb ORDER BY lb DESC LIMIT %(limit)s) x)
+), candidate_teams AS (
+    SELECT team FROM groups
+    WHERE g = 1 AND edges > 0
+      AND edges >= (SELECT coalesce(min(lb), 0) FROM (
+          SELECT max(lb) AS lb FROM api_lb GROUP BY team ORDER BY 1 DESC LIMIT %(limit)s) x)
+), candidates AS (
+    SELECT b.team, b.api, b.consumer, c.owner_id AS consumer_team, b.newest,
+           b.api IN (SELECT api FROM candidate_apis) AS for_api,
+           b.team IN (SELECT team FROM candidate_teams) AS for_team
+    FROM base b JOIN {service} c ON c.id = b.consumer
+    WHERE b.active AND (b.api IN (SELECT api FROM candidate_apis)
+                        OR b.team IN (SELECT team FROM candidate_teams))
 )
-SELECT CASE g WHEN 0 THEN 'api' WHEN 1 THEN 'team' ELSE 'all' END AS kind,
-       coalesce(api, team) AS key, NULL::text AS label, n, p50, p75, consumers, on_newest,
-       consumer_teams, edges, newest_edges, pending, oldest, team_apis, all_apis, rv, ra
-FROM ranked WHERE g = 3 OR rv <= %(limit)s OR ra <= %(limit)s
+(SELECT 'slow-api' AS kind, api AS key, json_build_object('n', n, 'p50', p50, 'p75', p75) AS
+        figures, NULL::bigint[] AS consumers, NULL::bigint[] AS teams
+ FROM groups WHERE g = 0 AND n > 0 ORDER BY p50 DESC, api LIMIT %(limit)s)
 UNION ALL
-SELECT CASE g WHEN 7 THEN 'layer-consumers' WHEN 11 THEN 'layer-teams' ELSE 'month' END,
-       ym, layer, days, NULL, NULL, count(*) FILTER (WHERE active > 0), NULL, NULL, sum(n)::bigint,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM sets WHERE g <> 28 OR ym IS NOT NULL
-GROUP BY g, layer, ym, days
+(SELECT 'slow-team', team, json_build_object('n', n, 'p50', p50, 'p75', p75), NULL, NULL
+ FROM groups WHERE g = 1 AND n > 0 ORDER BY p50 DESC, team LIMIT %(limit)s)
+UNION ALL
+SELECT 'adopted-api', api, json_build_object(
+    'consumers', count(DISTINCT consumer), 'consumer_teams', count(DISTINCT consumer_team),
+    'on_newest', count(DISTINCT consumer) FILTER (WHERE newest)), NULL, NULL
+FROM candidates WHERE for_api GROUP BY api
+UNION ALL
+SELECT 'adopted-team', team, json_build_object(
+    'consumers', count(DISTINCT consumer), 'consumer_teams', count(DISTINCT consumer_team),
+    'apis', count(DISTINCT api)), NULL, NULL
+FROM candidates WHERE for_team GROUP BY team
+UNION ALL
+SELECT 'all', NULL, json_build_object(
+    'edges', sum(edges) FILTER (WHERE g = 1),
+    'newest_edges', sum(newest_edges) FILTER (WHERE g = 1),
+    'pending', sum(pending) FILTER (WHERE g = 1), 'oldest', min(oldest) FILTER (WHERE g = 1),
+    'apis', count(*) FILTER (WHERE g = 0 AND edges > 0)), NULL, NULL
+FROM groups
+UNION ALL
+SELECT 'days', days, json_build_object('n', count(*)), NULL, NULL
+FROM base WHERE days IS NOT NULL GROUP BY days
+UNION ALL
+SELECT 'month', ym, json_build_object('days', days, 'n', count(*)), NULL, NULL
+FROM base WHERE ym IS NOT NULL GROUP BY ym, days
+UNION ALL
+SELECT 'layers', m.layers, NULL, array_agg(m.consumer), array_agg(c.owner_id)
+FROM (SELECT consumer, bit_or(layer_bit) AS layers FROM base WHERE active GROUP BY consumer) m
+JOIN {service} c ON c.id = m.consumer
+GROUP BY m.layers
 """
 
 _NO_LIMIT = 2**31 - 1
 
 
 def dependency_metrics(*, filters: HealthFilters, limit: int | None = TOP) -> dict:
-    """Integration velocity and ecosystem adoption (without the new consumers per month) in one
-    statement over the dependencies in scope (PostgreSQL only).
+    """Integration velocity and ecosystem adoption (without the new consumers per month) over
+    the dependencies in scope (PostgreSQL only): one statement per partition of the provider
+    teams, run concurrently (:func:`_run_partitions`).
 
     Returns ``{"velocity": …, "adoption": …}`` in the shapes of :func:`integration_velocity` and
     :func:`adoption`. Computed once per ``filters`` object (one request) and limit, as both
-    selectors read it; one query plus two for the names of the APIs and teams shown.
+    selectors read it; plus two queries for the names of the APIs and teams shown.
     """
     key = ("dependency_metrics", limit)
     if key not in filters._computed:
@@ -481,71 +524,139 @@ def dependency_metrics(*, filters: HealthFilters, limit: int | None = TOP) -> di
     return filters._computed[key]
 
 
+def _partitions(filters: HealthFilters) -> int:
+    """How many partitions of the provider teams to compute: one within a team or an API (few
+    dependencies), else ``HEALTH_METRICS_PARTITIONS`` (2: this statement on two cores)."""
+    if filters.team is not None or filters.api is not None:
+        return 1
+    return max(1, int(getattr(settings, "HEALTH_METRICS_PARTITIONS", 2)))
+
+
+def _run_partitions(sql: str, params: dict[str, Any], parts: int) -> list[list[tuple]]:
+    """The rows of ``sql`` for each partition ``0 … parts - 1``.
+
+    The first runs on this thread's connection; the others concurrently, each on a connection
+    of its own, opened and closed by a worker thread. Inside a transaction (a test, a migration)
+    only this connection sees the transaction's writes, so every partition runs here in turn.
+    """
+    alias = Dependency.objects.db
+
+    def run(connection, part: int) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "parts": parts, "part": part})
+            return cursor.fetchall()
+
+    main = connections[alias]
+    if parts == 1 or main.in_atomic_block:
+        return [run(main, part) for part in range(parts)]
+
+    def on_own_connection(part: int) -> list[tuple]:
+        connection = connections[alias]  # this worker thread's own
+        try:
+            return run(connection, part)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=parts - 1, thread_name_prefix="health") as pool:
+        others = [pool.submit(on_own_connection, part) for part in range(1, parts)]
+        first = run(main, 0)
+        return [first, *(future.result() for future in others)]
+
+
 def _dependency_metrics_pg(*, filters: HealthFilters, limit: int | None) -> dict:
+    layers = [value for value, _label in Service.Layer.choices]
     params: dict[str, Any] = {
         "retired": ApiVersion.Status.RETIRED,
         "draft": ApiVersion.Stability.DRAFT,
         "limit": _NO_LIMIT if limit is None else limit,
         "since": filters.since,
+        **{f"layer{i}": value for i, value in enumerate(layers)},
     }
-    # The scope, on ``s`` (the provider service) and the API: ``av.api_id`` in the dependencies,
-    # ``a.id`` where only the versions of the APIs in scope are read.
-    scope: list[tuple[str, str]] = []
+    # The scope, on ``s`` (the API's provider service, which is each of its dependencies'
+    # provider) and ``v``: whole APIs, so that the newest major is computed over all of theirs.
+    scope = ""
     if filters.team is not None:
-        scope.append(("s.owner_id = %(team)s", "s.owner_id = %(team)s"))
+        scope += " AND s.owner_id = %(team)s"
         params["team"] = filters.team.pk
     if filters.api is not None:
-        scope.append(("av.api_id = %(api)s", "a.id = %(api)s"))
+        scope += " AND v.api_id = %(api)s"
         params["api"] = filters.api.pk
     if filters.layer:
-        scope.append(("s.layer = %(layer)s", "s.layer = %(layer)s"))
+        scope += " AND s.layer = %(layer)s"
         params["layer"] = filters.layer
+    parts = _partitions(filters)
     sql = _DEPENDENCY_METRICS_SQL.format(
         version=ApiVersion._meta.db_table,
+        api=Api._meta.db_table,
         dependency=Dependency._meta.db_table,
         service=Service._meta.db_table,
-        scope="".join(f" AND {on_dependency}" for on_dependency, _ in scope),
-        # In a scope, the newest major of the few APIs in it instead of all of them.
-        version_scope=(
-            f"WHERE api_id IN (SELECT a.id FROM {Api._meta.db_table} a"
-            f" JOIN {Service._meta.db_table} s ON s.id = a.provider_id"
-            f" WHERE {' AND '.join(on_api for _, on_api in scope)})"
-            if scope
-            else ""
+        layer_bit="CASE s.layer {} ELSE 0 END".format(
+            " ".join(f"WHEN %(layer{i})s THEN {1 << i}" for i in range(len(layers)))
         ),
+        scope=scope,
+        partition="WHERE mod(av.team, %(parts)s) = %(part)s" if parts > 1 else "",
     )
-    with connections[Dependency.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    by_kind: dict[str, list[dict]] = {}
-    for row in rows:
-        by_kind.setdefault(row["kind"], []).append(row)
-    top = _NO_LIMIT if limit is None else limit
-    # The whole scope (the ROLLUP's grand total; none without dependencies).
-    everything = (by_kind.get("all") or [{"n": 0, "p50": None, "p75": None, "consumers": 0,
-                                          "edges": 0, "newest_edges": 0, "pending": 0,
-                                          "oldest": None, "all_apis": 0}])[0]  # fmt: skip
-    api_rows, team_rows = by_kind.get("api", []), by_kind.get("team", [])
-    apis = _names(Api, [r["key"] for r in api_rows])
-    teams = _names(Team, [r["key"] for r in team_rows])
+    return _merge_partitions(_run_partitions(sql, params, parts), filters=filters, limit=limit)
 
-    def ranked(rows, names, present, rank):
-        """The top groups by ``rank`` (1 = first) that have data (``present``), with names."""
-        chosen = sorted((r for r in rows if r[present] and r[rank] <= top), key=lambda r: r[rank])
-        return [(names[r["key"]], r) for r in chosen if r["key"] in names]
 
+def _merge_partitions(partitions: list[list[tuple]], *, filters: HealthFilters, limit) -> dict:
+    """Velocity and adoption from the partitions' rows (see ``_DEPENDENCY_METRICS_SQL``)."""
+    lists: dict[str, list[tuple[int, dict]]] = {}
+    totals = {"edges": 0, "newest_edges": 0, "pending": 0, "apis": 0}
+    oldest: dt.date | None = None
+    days: dict[int, int] = {}
     monthly: dict[str, dict[int, int]] = {}
-    for r in by_kind.get("month", []):
-        monthly.setdefault(f"{r['key'] // 100:04d}-{r['key'] % 100:02d}", {})[r["n"]] = r["edges"]
-    layers = {
-        (r["kind"], r["label"]): r["consumers"] for r in rows if r["kind"].startswith("layer")
-    }
-    edges = everything["edges"]
+    consumer_layers: dict[int, int] = {}
+    team_layers: dict[int, int] = {}
+    for rows in partitions:
+        for kind, key, figures, consumers, teams in rows:
+            if isinstance(figures, str):  # json, when no adapter parsed it
+                figures = json.loads(figures)
+            if kind == "all":
+                for name in totals:
+                    totals[name] += figures[name] or 0
+                if figures["oldest"]:
+                    day = dt.date.fromisoformat(figures["oldest"])
+                    oldest = day if oldest is None else min(oldest, day)
+            elif kind == "days":
+                days[key] = days.get(key, 0) + figures["n"]
+            elif kind == "month":
+                month = monthly.setdefault(f"{key // 100:04d}-{key % 100:02d}", {})
+                month[figures["days"]] = month.get(figures["days"], 0) + figures["n"]
+            elif kind == "layers":
+                for consumer, team in zip(consumers, teams, strict=True):
+                    consumer_layers[consumer] = consumer_layers.get(consumer, 0) | key
+                    team_layers[team] = team_layers.get(team, 0) | key
+            else:
+                lists.setdefault(kind, []).append((key, figures))
+
+    def first(kind: str, order) -> list[tuple[int, dict]]:
+        rows = sorted(lists.get(kind, []), key=lambda row: (order(row[1]), row[0]))
+        return rows[:limit] if limit is not None else rows
+
+    slow_apis = first("slow-api", lambda r: -r["p50"])
+    slow_teams = first("slow-team", lambda r: -r["p50"])
+    adopted_apis = first("adopted-api", lambda r: -r["consumers"])
+    adopted_teams = first("adopted-team", lambda r: -r["consumers"])
+    apis = _names(Api, {key for key, _ in slow_apis + adopted_apis})
+    teams = _names(Team, {key for key, _ in slow_teams + adopted_teams})
+    edges = totals["edges"]
+
+    def velocity_rows(rows, names, name):
+        return [
+            {name: names[key], "key": key, "count": r["n"], "median": _days(r["p50"]),
+             "p75": _days(r["p75"])}
+            for key, r in rows
+            if key in names
+        ]  # fmt: skip
+
+    def with_layer(masks: dict[int, int], bit: int) -> int:
+        return sum(1 for mask in masks.values() if mask & bit)
+
     velocity = {
-        "count": everything["n"],
-        "median_days": _days(everything["p50"]),
-        "p75_days": _days(everything["p75"]),
+        "count": sum(days.values()),
+        "median_days": _days(stats.percentile_of_counts(days, 0.5)),
+        "p75_days": _days(stats.percentile_of_counts(days, 0.75)),
         "by_month": [
             {
                 "month": key,
@@ -555,55 +666,47 @@ def _dependency_metrics_pg(*, filters: HealthFilters, limit: int | None) -> dict
             }
             for key in filters.month_keys
         ],
-        "per_api": [
-            {"api": api, "key": r["key"], "count": r["n"], "median": _days(r["p50"]),
-             "p75": _days(r["p75"])}
-            for api, r in ranked(api_rows, apis, "n", "rv")
-        ],
-        "per_team": [
-            {"team": team, "key": r["key"], "count": r["n"], "median": _days(r["p50"]),
-             "p75": _days(r["p75"])}
-            for team, r in ranked(team_rows, teams, "n", "rv")
-        ],
-        "pending_count": everything["pending"],
-        "pending_oldest": everything["oldest"],
-        "pending_oldest_days": (filters.today - everything["oldest"]).days
-        if everything["oldest"]
-        else None,
-    }  # fmt: skip
+        "per_api": velocity_rows(slow_apis, apis, "api"),
+        "per_team": velocity_rows(slow_teams, teams, "team"),
+        "pending_count": totals["pending"],
+        "pending_oldest": oldest,
+        "pending_oldest_days": (filters.today - oldest).days if oldest else None,
+    }
     adoption = {
-        "active_consumers": everything["consumers"] if edges else None,
-        "apis_consumed": everything["all_apis"] if edges else None,
+        "active_consumers": len(consumer_layers) if edges else None,
+        "apis_consumed": totals["apis"] if edges else None,
         "edges": edges,
-        "newest_share": stats.share(everything["newest_edges"], edges),
+        "newest_share": stats.share(totals["newest_edges"], edges),
         "per_api": [
             {
-                "api": api,
+                "api": apis[key],
                 "consumers": r["consumers"],
                 "on_newest": r["on_newest"],
                 "newest_share": stats.share(r["on_newest"], r["consumers"]),
                 "teams": r["consumer_teams"],
             }
-            for api, r in ranked(api_rows, apis, "consumers", "ra")
+            for key, r in adopted_apis
+            if key in apis
         ],
         "per_team": [
             {
-                "team": team,
-                "provider__owner": r["key"],
+                "team": teams[key],
+                "provider__owner": key,
                 "consumers": r["consumers"],
                 "consumer_teams": r["consumer_teams"],
-                "apis": r["team_apis"],
+                "apis": r["apis"],
             }
-            for team, r in ranked(team_rows, teams, "consumers", "ra")
+            for key, r in adopted_teams
+            if key in teams
         ],
         "per_layer": [
             {
                 "layer": value,
                 "label": label,
-                "teams": layers.get(("layer-teams", value), 0),
-                "consumers": layers.get(("layer-consumers", value), 0),
+                "teams": with_layer(team_layers, 1 << i),
+                "consumers": with_layer(consumer_layers, 1 << i),
             }
-            for value, label in Service.Layer.choices
+            for i, (value, label) in enumerate(Service.Layer.choices)
         ],
     }
     return {"velocity": velocity, "adoption": adoption}

@@ -238,6 +238,10 @@ PORTAL_NOTIFICATION_MAX_ATTEMPTS = int(env("PORTAL_NOTIFICATION_MAX_ATTEMPTS", "
 PORTAL_NOTIFICATION_LEASE_SECONDS = int(env("PORTAL_NOTIFICATION_LEASE_SECONDS", "120"))
 PORTAL_NOTIFICATION_BATCH_SIZE = int(env("PORTAL_NOTIFICATION_BATCH_SIZE", "100"))
 PORTAL_WEBHOOK_TIMEOUT_SECONDS = float(env("PORTAL_WEBHOOK_TIMEOUT_SECONDS", "5"))
+# The portal-wide dashboard's velocity/adoption statement runs in this many partitions of the
+# provider teams, concurrently, each but the first on a connection of its own (PostgreSQL; 1 = one
+# statement on the request's connection). See docs/health.md.
+HEALTH_METRICS_PARTITIONS = int(env("HEALTH_METRICS_PARTITIONS", "2"))
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
