@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count
 
 from catalog.models import ApiVersion
@@ -227,26 +228,34 @@ def test_partitions_run_concurrently_on_their_own_connections(filters, settings,
     of its own (closed afterwards), and give what running them in turn on one connection gives."""
     _overlapping_catalog(0)
     settings.HEALTH_METRICS_PARTITIONS = 3
-    threads: list[str] = []
+    workers: list[tuple[str, int]] = []
     submit = ThreadPoolExecutor.submit
 
     def spy(pool, fn, *args):
         def recorded(*args):
-            threads.append(threading.current_thread().name)
+            with connections["default"].cursor() as cursor:  # the connection fn will use
+                cursor.execute("SELECT pg_backend_pid()")
+                workers.append((threading.current_thread().name, cursor.fetchone()[0]))
             return fn(*args)
 
         return submit(pool, recorded, *args)
 
     monkeypatch.setattr(ThreadPoolExecutor, "submit", spy)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        before = cursor.fetchone()[0]
     concurrent = selectors.dependency_metrics(filters=filters(months=24), limit=3)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        after = cursor.fetchone()[0]
-    assert after == before  # the workers' connections are closed
-    assert len(threads) == 2 and all(name.startswith("health") for name in threads)
+        cursor.execute("SELECT pg_backend_pid()")
+        main = cursor.fetchone()[0]
+    assert len(workers) == 2 and all(name.startswith("health") for name, _ in workers)
+    pids = [pid for _, pid in workers]
+    assert main not in pids and len(set(pids)) == 2
+    for _ in range(100):  # the workers' connections are closed (their backends exit)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids])
+            if cursor.fetchone()[0] == 0:
+                break
+        time.sleep(0.02)
+    else:
+        pytest.fail(f"worker connections still open: {pids}")
     with transaction.atomic():  # inside a transaction: every partition on this connection
         in_turn = selectors.dependency_metrics(filters=filters(months=24), limit=3)
     assert concurrent == in_turn
