@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.api.deprecations import DeprecationFilter
 from catalog.forms_deprecations import (
+    DeprecationDraftForm,
     DeprecationForm,
     NoteForm,
     ReasonForm,
@@ -29,6 +30,7 @@ from catalog.selectors import deprecations as sel
 from catalog.selectors.permissions import user_team_ids
 from catalog.services import deprecations as svc
 from portal.api.exceptions import DomainError
+from slas.selectors import policy_effective
 
 S = Deprecation.State
 
@@ -87,11 +89,7 @@ def deprecation_new(request: HttpRequest) -> HttpResponse:
                 if announce:
                     svc.deprecation_announce(deprecation=deprecation, actor=request.user)
         except DomainError as exc:
-            form.add_error(None, exc.detail)
-            for field, msgs in exc.errors.items():
-                if field in form.fields:
-                    for msg in msgs:
-                        form.add_error(field, msg)
+            _show_domain_error(form, exc)
         else:
             messages.success(
                 request,
@@ -110,6 +108,101 @@ def deprecation_new(request: HttpRequest) -> HttpResponse:
         "catalog/deprecations/form.html",
         {"form": form, "version": version, "preview": preview},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _show_domain_error(form, exc: DomainError) -> None:
+    """A service refusal as form errors: the message on top, field messages on their fields."""
+    form.add_error(None, exc.detail)
+    for field, msgs in exc.errors.items():
+        if field in form.fields:
+            for msg in msgs:
+                form.add_error(field, msg)
+
+
+@login_required
+def deprecation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft, with the live impact preview, for the users ``deprecation_update`` allows
+    (owners of the API's team, staff); others get 403. *Save draft* calls ``deprecation_update``
+    with the changed fields; *Save and announce* also calls ``deprecation_announce`` in the same
+    transaction, so a policy refusal (minimum notice, migration guide, successor) is shown on the
+    form and nothing is saved. A deprecation that is no longer a draft gets no form: GET explains
+    why, POST is refused with 409 and changes nothing.
+    """
+    deprecation = get_object_or_404(
+        Deprecation.objects.select_related(
+            "api_version__api__provider__owner",
+            "replacement_version__api",
+            "replacement_operation__api_version__api",
+        ),
+        pk=pk,
+    )
+    version = deprecation.api_version
+    if not sel.user_can_manage_deprecations(user=request.user, api_version=version):
+        return render(
+            request,
+            "catalog/deprecations/forbidden.html",
+            {"version": version, "action": "edit deprecations of"},
+            status=403,
+        )
+    if deprecation.state != S.DRAFT:
+        if request.method == "POST":
+            messages.error(
+                request,
+                f"Not saved: only a draft can be edited, and this deprecation is "
+                f"{deprecation.get_state_display().lower()}.",
+            )
+        return render(
+            request,
+            "catalog/deprecations/not_editable.html",
+            {"deprecation": deprecation, "version": version},
+            status=409 if request.method == "POST" else 200,
+        )
+    form = DeprecationDraftForm(request.POST or None, deprecation=deprecation)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            announce = request.POST.get("submit") == "announce"
+            changes = form.changes()
+            try:
+                with transaction.atomic():
+                    if changes:
+                        deprecation = svc.deprecation_update(
+                            deprecation=deprecation, actor=request.user, **changes
+                        )
+                    if announce:
+                        svc.deprecation_announce(deprecation=deprecation, actor=request.user)
+            except DomainError as exc:
+                _show_domain_error(form, exc)
+                status = exc.status_code
+            else:
+                if announce:
+                    text = "Deprecation announced; affected teams are being notified."
+                elif changes:
+                    text = "Draft saved. Nobody has been told yet."
+                else:
+                    text = "Nothing changed."
+                messages.success(request, text)
+                return redirect(deprecation)
+    preview = _preview_from(
+        version,
+        scope=form["scope"].value() or Deprecation.Scope.VERSION,
+        operation_ids=form["operations"].value() or [],
+    )
+    policy = policy_effective(api_version=version)
+    return render(
+        request,
+        "catalog/deprecations/form.html",
+        {
+            "form": form,
+            "version": version,
+            "preview": preview,
+            "deprecation": deprecation,
+            "policy": policy,
+            "notice_days": policy.notice_days(version.stability),
+        },
+        status=status,
     )
 
 
@@ -271,6 +364,8 @@ urlpatterns = [
         name="deprecation-impact-preview",
     ),
     path("deprecations/<int:pk>/", deprecation_detail, name="deprecation-detail"),
+    # Before the verb pattern below, which would otherwise take "edit" as a verb.
+    path("deprecations/<int:pk>/edit/", deprecation_edit, name="deprecation-edit"),
     path(
         "deprecations/<int:pk>/<slug:verb>/",
         deprecation_action,
