@@ -72,4 +72,5 @@ def test_unknown_version_is_404_and_anonymous_refused(api_client, world):
         api_client(world.sam).get("/api/v1/api-versions/999999/lifecycle-headers/").status_code
         == 404
     )
-    assert api_client().get(_url(world.v1)).status_code in (401, 403)
+    anonymous = api_client().get(_url(world.v1))
+    assert anonymous.status_code == 401 and "Token" in anonymous["WWW-Authenticate"]

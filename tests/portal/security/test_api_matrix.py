@@ -1,6 +1,7 @@
 """The API permission matrix, discovered from the live OpenAPI schema so it grows with the API.
 
-- Every operation refuses an anonymous caller (401/403; never 2xx, never 500, never a write).
+- Every operation refuses an anonymous caller or a bad token with 401 and a ``WWW-Authenticate``
+  challenge (never 403, 2xx or 500, never a write).
   Only the URLs named in ``ANONYMOUS_ALLOWED`` answer anonymous callers, and none of them is
   an operation of the schema.
 - Every unsafe operation (POST/PUT/PATCH/DELETE) refuses a signed-in engineer who belongs to
@@ -231,8 +232,11 @@ def test_anonymous_callers_get_nothing_from_any_operation(world):
         url = _url(path, world)
         for label, client in (("no credentials", APIClient()), ("bad token", _bad_token())):
             response = _call(client, method, url, world, op_id)
-            if response.status_code not in (401, 403):
+            challenged = "Token" in response.get("WWW-Authenticate", "")
+            if response.status_code != 401 or not challenged:
                 failures.append(f"{method} {url} ({label}) → {response.status_code}")
+            elif response.json()["title"] != "Authentication required":
+                failures.append(f"{method} {url} ({label}): {response.content[:200]!r}")
     assert not failures, "anonymous access:\n" + "\n".join(failures)
     assert row_counts() == before_counts
     assert table_snapshot() == before_rows
@@ -245,10 +249,11 @@ def _bad_token() -> APIClient:
 
 
 def test_a_bad_token_is_refused_with_the_error_body(world):
-    """Session authentication comes first in DEFAULT_AUTHENTICATION_CLASSES, so DRF answers 403
-    (it has no challenge to send) rather than 401 with ``WWW-Authenticate: Token``."""
+    """Token authentication comes first in DEFAULT_AUTHENTICATION_CLASSES, so DRF answers 401
+    with its challenge (RFC 9110), not 403."""
     response = _bad_token().get("/api/v1/services/")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Token realm="api", Bearer realm="api"'
     assert response.json()["detail"] == "Invalid token."
 
 
