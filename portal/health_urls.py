@@ -15,4 +15,7 @@ urlpatterns = [
     path("rows/<slug:kind>/", views.rows, name="rows"),
     path("roadmap/", views.roadmap, name="roadmap"),
     path("roadmap/export.csv", views.roadmap_export, name="roadmap-export"),
+    path("roadmap/new/", views.roadmap_item_new, name="roadmap-new"),
+    path("roadmap/<int:pk>/edit/", views.roadmap_item_edit, name="roadmap-edit"),
+    path("roadmap/<int:pk>/delete/", views.roadmap_item_delete, name="roadmap-delete"),
 ]

@@ -77,23 +77,75 @@ class FeedbackForm(forms.Form):
 
 
 class RoadmapItemForm(forms.Form):
+    """Create or edit a roadmap item on the page. Parses input only: the rules (a quarter like
+    2025-Q3, no cycle, who may provide it) are ``roadmap_item_save``'s, and the view shows its
+    refusals on the fields they name. ``teams``: the providing teams offered (the view passes
+    the user's own teams, or every team for staff)."""
+
     title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    layer = forms.ChoiceField(choices=RoadmapItem.Layer.choices)
-    target_quarter = forms.CharField(
-        max_length=7, help_text="Like 2025-Q3.", widget=forms.TextInput(attrs={"size": 8})
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown; shown sanitised (no scripts, no raw HTML).",
     )
-    status = forms.ChoiceField(choices=RoadmapItem.Status.choices)
+    layer = forms.ChoiceField(choices=RoadmapItem.Layer.choices, initial=RoadmapItem.Layer.CORE)
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        to_field_name="slug",
+        label="Providing team",
+        empty_label="— the service's owning team —",
+        help_text="Leave empty to use the owner of the providing service.",
+    )
     service = forms.ModelChoiceField(
         queryset=Service.objects.all(),
         required=False,
         to_field_name="slug",
-        widget=forms.TextInput(attrs={"placeholder": "service slug"}),
+        label="Providing service",
+        widget=forms.TextInput(attrs={"placeholder": "service slug", "list": "roadmap-services"}),
+        error_messages={"invalid_choice": "No service with that slug."},
+        help_text="Optional: the slug of the service that provides it.",
     )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.all(),
+    target_quarter = forms.CharField(
+        help_text="Like 2025-Q3.",
+        widget=forms.TextInput(attrs={"size": 8, "placeholder": "2025-Q3"}),
+    )
+    status = forms.ChoiceField(choices=RoadmapItem.Status.choices)
+    depends_on = forms.ModelMultipleChoiceField(
+        queryset=RoadmapItem.objects.order_by("target_quarter", "title", "id"),
         required=False,
-        to_field_name="slug",
-        widget=forms.TextInput(attrs={"placeholder": "team slug"}),
+        label="Depends on",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Items that must ship first (Ctrl/⌘-click to pick several).",
     )
-    depends_on = forms.ModelMultipleChoiceField(queryset=RoadmapItem.objects.all(), required=False)
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+    @staticmethod
+    def initial_for(item: RoadmapItem) -> dict:
+        return {
+            "title": item.title,
+            "description": item.description,
+            "layer": item.layer,
+            "team": item.team.slug if item.team else None,
+            "service": item.service.slug if item.service else "",
+            "target_quarter": item.target_quarter,
+            "status": item.status,
+            "depends_on": [d.pk for d in item.depends_on.all()],
+        }
+
+    def values(self) -> dict:
+        """The keyword arguments of ``roadmap_item_save``."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "layer": data["layer"],
+            "team": data["team"],
+            "service": data["service"],
+            "target_quarter": data["target_quarter"],
+            "status": data["status"],
+            "depends_on": list(data["depends_on"]),
+        }

@@ -174,6 +174,9 @@ def user_can_edit_roadmap_item(*, user, item: RoadmapItem | None = None, team=No
 def roadmap_item_validate(
     *, item_id: int | None, title: str, layer: str, target_quarter: str, status: str, depends_on
 ) -> None:
+    """Raise DomainError ``invalid`` (errors per field) for a missing title, an unknown
+    layer/status, a quarter not like 2025-Q3, or prerequisites that would close a cycle (the
+    message names the items already depending on this one)."""
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
         errors["title"] = ["A title is required."]
@@ -188,7 +191,14 @@ def roadmap_item_validate(
     if item_id is not None and depends_on:
         graph, _, _ = selectors.roadmap_graph()
         if stats.creates_cycle(item_id, [d.pk for d in depends_on], graph):
-            errors["depends_on"] = ["That would make the item depend on itself (a cycle)."]
+            name = (title or "").strip() or "The item"
+            waiting = set(stats.unlocks(item_id, graph))
+            loops = ", ".join(sorted(f"'{d.title}'" for d in depends_on if d.pk in waiting))
+            errors["depends_on"] = [
+                f"'{name}' cannot depend on itself (a cycle)."
+                if any(d.pk == item_id for d in depends_on)
+                else f"'{name}' cannot depend on {loops}: they already depend on it (a cycle)."
+            ]
     if errors:
         raise DomainError(
             "; ".join(m for ms in errors.values() for m in ms), errors=errors, rule="roadmap-item"

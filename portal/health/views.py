@@ -8,17 +8,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from catalog.models import Api, Service, Team
+from catalog.models import Api, Membership, Service, Team
 from catalog.selectors.permissions import user_team_ids
 from portal.api.exceptions import DomainError
 from portal.health import selectors, services, stats, svg, tables
-from portal.health.forms import FeedbackForm, HealthFilterForm, RowsFilterForm
+from portal.health.forms import FeedbackForm, HealthFilterForm, RoadmapItemForm, RowsFilterForm
 from portal.health.models import RoadmapItem
 from portal.health.selectors import HealthFilters
 
@@ -421,7 +422,9 @@ def roadmap(request: HttpRequest) -> HttpResponse:
         "breaks": [by_id[i] for i in impact["breaks"]] if impact else [],
         "prerequisites": [by_id[i] for i in impact["prerequisites"]] if impact else [],
         "error": error,
-        "can_edit": request.user.is_staff,
+        "can_create": _may_create_roadmap_items(request.user),
+        "can_edit_selected": selected is not None
+        and services.user_can_edit_roadmap_item(user=request.user, item=selected),
         "waiting": selectors.roadmap_waiting_on(),
     }
     if request.htmx and request.htmx.target == "roadmap-panel":
@@ -442,3 +445,114 @@ def roadmap_export(request: HttpRequest) -> HttpResponse:
             for i in items
         ),
     )  # fmt: skip
+
+
+# --- roadmap items: create, edit, delete --------------------------------------------------------
+
+DB_ID_MAX = 2**63 - 1  # a larger id in the URL is no row (and no OverflowError on SQLite)
+
+
+def _may_create_roadmap_items(user) -> bool:
+    """Staff, or an owner of some team: the service then checks the providing team they pick."""
+    return user.is_authenticated and (
+        user.is_staff or bool(user_team_ids(user=user, role=Membership.Role.OWNER))
+    )
+
+
+def _editable_roadmap_item_or_404(request: HttpRequest, pk: int) -> RoadmapItem:
+    """The item, if the user may edit it (the API's rule: staff or owners of the providing
+    team); 404 if there is no such item, 403 otherwise."""
+    if pk > DB_ID_MAX:
+        raise Http404("No such roadmap item.")
+    item = get_object_or_404(
+        RoadmapItem.objects.select_related("service", "team").prefetch_related("depends_on"),
+        pk=pk,
+    )
+    if not services.user_can_edit_roadmap_item(user=request.user, item=item):
+        raise PermissionDenied("Only staff or the providing team's owners edit this item.")
+    return item
+
+
+def _roadmap_form_errors(form: RoadmapItemForm, exc: DomainError) -> None:
+    """Show the service's refusal on the fields it names, else on the whole form."""
+    named = {f: m for f, m in exc.errors.items() if f in form.fields and f not in form.errors}
+    for field, msgs in named.items():
+        for msg in msgs:
+            form.add_error(field, msg)
+    if not named:
+        form.add_error(None, exc.detail)
+
+
+def _roadmap_item_form(request: HttpRequest, item: RoadmapItem | None) -> HttpResponse:
+    """The create/edit page: the form parses, ``roadmap_item_save`` decides; a refusal is shown
+    on the form (400, or 403 for a providing team the user does not own) and writes nothing."""
+    if request.user.is_staff:
+        teams = Team.objects.order_by("name")
+    else:
+        team_ids = user_team_ids(user=request.user, role=Membership.Role.OWNER)
+        if item is not None and item.team_id:
+            team_ids.add(item.team_id)
+        teams = Team.objects.filter(pk__in=team_ids).order_by("name")
+    status = 200
+    if request.method == "POST":
+        form = RoadmapItemForm(request.POST, teams=teams)
+        if form.is_valid():
+            try:
+                saved = services.roadmap_item_save(actor=request.user, item=item, **form.values())
+            except DomainError as exc:
+                _roadmap_form_errors(form, exc)
+                status = exc.status_code
+            else:
+                verb = "added" if item is None else "saved"
+                messages.success(request, f"Roadmap item '{saved.title}' was {verb}.")
+                return redirect(reverse("health:roadmap") + f"?selected={saved.pk}#item")
+        else:
+            status = 400
+    else:
+        form = RoadmapItemForm(
+            initial=RoadmapItemForm.initial_for(item) if item else {}, teams=teams
+        )
+    suggestions = Service.objects.order_by("name").values("slug", "name")
+    if not request.user.is_staff:
+        suggestions = suggestions.filter(owner__in=teams)
+    return render(
+        request,
+        "health/roadmap_item_form.html",
+        {"form": form, "item": item, "service_suggestions": suggestions[:500]},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_item_new(request: HttpRequest) -> HttpResponse:
+    """Add a roadmap item: staff, or owners of the team that provides it."""
+    if not _may_create_roadmap_items(request.user):
+        raise PermissionDenied("Only staff or a team's owners add roadmap items.")
+    return _roadmap_item_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a roadmap item: staff, or owners of its providing team."""
+    return _roadmap_item_form(request, _editable_roadmap_item_or_404(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation (and says what depends on the item); POST deletes."""
+    item = _editable_roadmap_item_or_404(request, pk)
+    if request.method == "POST":
+        try:
+            services.roadmap_item_delete(actor=request.user, item=item)
+        except DomainError as exc:  # only ``forbidden``: the permission is checked above
+            raise PermissionDenied(exc.detail) from exc
+        messages.success(request, f"Roadmap item '{item.title}' was deleted.")
+        return redirect("health:roadmap")
+    return render(
+        request,
+        "health/roadmap_item_delete.html",
+        {"item": item, "dependents": item.dependents.order_by("target_quarter", "title")},
+    )
