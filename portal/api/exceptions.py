@@ -1,6 +1,9 @@
 """One error body for every refusal of the API, in the spirit of RFC 9457.
 
 ``{"type": ..., "title": ..., "detail": ..., "errors": {field: [messages]}}``
+
+401 (missing or wrong credentials) carries this body too, and keeps the ``WWW-Authenticate``
+challenge DRF sets from the first authentication class (``portal.api.authentication``).
 """
 
 from __future__ import annotations
