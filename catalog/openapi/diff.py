@@ -13,6 +13,7 @@ pair: a pair already being compared higher up the stack is not compared again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -153,6 +154,79 @@ def _property_path(ptr: tuple[str, ...]) -> str:
         names.append(token)
         i += 1
     return "/".join(names)
+
+
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    """A limit keyword (maxLength, minimum, maxItems...) and the changes an edit to it gives.
+
+    A request may accept more, not less: a limit that appears is `<rule>-set` (warning), one
+    that tightens `<rule>-decreased` for a maximum or `-increased` for a minimum (error). A
+    response may return less, not more: a limit that loosens or goes is the other one (error),
+    or `<rule>-unset` where the family has that rule. Anything else says nothing."""
+
+    attr: str  # the Schema field
+    rule: str  # the rule id stem: "max-length" -> max-length-set, -decreased, -increased
+    keyword: str  # as written in the document, for the sentences
+    upper: bool  # a maximum (a smaller value is stricter); else a minimum (a larger one is)
+    pair: bool = False  # a (bound, exclusive) pair, shown by its number: minimum, maximum
+    unset: bool = False  # a response limit that goes is `<rule>-unset`, not a loosening
+    unbounded: str = "none"  # how a response limit that went reads after "increased to"
+    # maxItems reads a new limit of 0 as unbounded too, as it always has (a 0 only loosens a
+    # negative maxItems, which validation refuses on upload).
+    zero_unbounded: bool = False
+
+    def changes(self, old: Any, new: Any, req: bool) -> Iterator[Change]:
+        if old == new:
+            return
+        tightened, loosened = (
+            ("decreased", "increased") if self.upper else ("increased", "decreased")
+        )
+        if req:
+            if old is None:
+                yield (f"{self.rule}-set", WARNING, (), f"{self.keyword} set to {self._show(new)}")
+            elif new is not None and self._stricter(new, old):
+                yield (
+                    f"{self.rule}-{tightened}",
+                    ERROR,
+                    (),
+                    f"{self.keyword} {tightened} from {self._show(old)} to {self._show(new)}",
+                )
+        elif self.unset and new is None:
+            yield (f"{self.rule}-unset", ERROR, (), f"{self.keyword} {self._show(old)} removed")
+        elif old is not None and (new is None or self._stricter(old, new)):
+            after = (
+                self.unbounded
+                if new is None or (self.zero_unbounded and not new)
+                else self._show(new)
+            )
+            yield (
+                f"{self.rule}-{loosened}",
+                ERROR,
+                (),
+                f"{self.keyword} {loosened} from {self._show(old)} to {after}",
+            )
+
+    def _show(self, value: Any) -> Any:
+        return value[0] if self.pair else value
+
+    def _stricter(self, value: Any, than: Any) -> bool:
+        if self.pair:  # an exclusive bound is stricter than an inclusive one at the same number
+            value, than = (value[0], value[1] != self.upper), (than[0], than[1] != self.upper)
+        return value < than if self.upper else value > than
+
+
+# In the order their findings are reported.
+_LIMITS = (
+    _Limit("max_length", "max-length", "maxLength", upper=True, unset=True),
+    _Limit("min_length", "min-length", "minLength", upper=False),
+    _Limit("lower", "min", "minimum", upper=False, pair=True),
+    _Limit("upper", "max", "maximum", upper=True, pair=True),
+    _Limit(
+        "max_items", "max-items", "maxItems", upper=True, unbounded="unbounded", zero_unbounded=True
+    ),
+    _Limit("min_items", "min-items", "minItems", upper=False),
+)
 
 
 @dataclass(slots=True)
@@ -1201,121 +1275,10 @@ class _Differ:
                     yield (kind, level, (keyword, name, *ptr), text)
 
     @staticmethod
-    def _bounds(b: Schema, r: Schema, req: bool):
-        # Strings
-        if b.max_length != r.max_length:
-            if req:
-                if b.max_length is None:
-                    yield ("max-length-set", WARNING, (), f"maxLength set to {r.max_length}")
-                elif r.max_length is not None and r.max_length < b.max_length:
-                    yield (
-                        "max-length-decreased",
-                        ERROR,
-                        (),
-                        f"maxLength decreased from {b.max_length} to {r.max_length}",
-                    )
-            elif r.max_length is None:
-                yield ("max-length-unset", ERROR, (), f"maxLength {b.max_length} removed")
-            elif b.max_length is not None and r.max_length > b.max_length:
-                yield (
-                    "max-length-increased",
-                    ERROR,
-                    (),
-                    f"maxLength increased from {b.max_length} to {r.max_length}",
-                )
-        if b.min_length != r.min_length:
-            if req and r.min_length > b.min_length:
-                yield (
-                    "min-length-increased",
-                    ERROR,
-                    (),
-                    f"minLength increased from {b.min_length} to {r.min_length}",
-                )
-            elif not req and r.min_length < b.min_length:
-                yield (
-                    "min-length-decreased",
-                    ERROR,
-                    (),
-                    f"minLength decreased from {b.min_length} to {r.min_length}",
-                )
-        # Numbers: bounds are (value, exclusive); a higher lower bound is stricter.
-        if b.lower != r.lower:
-            if req:
-                if b.lower is None:
-                    yield ("min-set", WARNING, (), f"minimum set to {r.lower[0]}")
-                elif r.lower is not None and r.lower > b.lower:
-                    yield (
-                        "min-increased",
-                        ERROR,
-                        (),
-                        f"minimum increased from {b.lower[0]} to {r.lower[0]}",
-                    )
-            elif b.lower is not None and (r.lower is None or r.lower < b.lower):
-                after = r.lower[0] if r.lower else "none"
-                yield (
-                    "min-decreased",
-                    ERROR,
-                    (),
-                    f"minimum decreased from {b.lower[0]} to {after}",
-                )
-        if b.upper != r.upper:
-
-            def tight(bound):  # an exclusive upper bound is stricter than an inclusive one
-                return (bound[0], not bound[1])
-
-            if req:
-                if b.upper is None:
-                    yield ("max-set", WARNING, (), f"maximum set to {r.upper[0]}")
-                elif r.upper is not None and tight(r.upper) < tight(b.upper):
-                    yield (
-                        "max-decreased",
-                        ERROR,
-                        (),
-                        f"maximum decreased from {b.upper[0]} to {r.upper[0]}",
-                    )
-            elif b.upper is not None and (r.upper is None or tight(r.upper) > tight(b.upper)):
-                after = r.upper[0] if r.upper else "none"
-                yield (
-                    "max-increased",
-                    ERROR,
-                    (),
-                    f"maximum increased from {b.upper[0]} to {after}",
-                )
-        # Arrays
-        if b.max_items != r.max_items:
-            if req:
-                if b.max_items is None:
-                    yield ("max-items-set", WARNING, (), f"maxItems set to {r.max_items}")
-                elif r.max_items is not None and r.max_items < b.max_items:
-                    yield (
-                        "max-items-decreased",
-                        ERROR,
-                        (),
-                        f"maxItems decreased from {b.max_items} to {r.max_items}",
-                    )
-            elif b.max_items is not None and (r.max_items is None or r.max_items > b.max_items):
-                yield (
-                    "max-items-increased",
-                    ERROR,
-                    (),
-                    f"maxItems increased from {b.max_items} to {r.max_items or 'unbounded'}",
-                )
-        if b.min_items != r.min_items:
-            if req and r.min_items > b.min_items:
-                yield (
-                    "min-items-increased",
-                    ERROR,
-                    (),
-                    f"minItems increased from {b.min_items} to {r.min_items}",
-                )
-            elif not req and r.min_items < b.min_items:
-                yield (
-                    "min-items-decreased",
-                    ERROR,
-                    (),
-                    f"minItems decreased from {b.min_items} to {r.min_items}",
-                )
-        # Patterns
+    def _bounds(b: Schema, r: Schema, req: bool) -> Iterator[Change]:
+        """The limits (in `_LIMITS` order), then the pattern."""
+        for limit in _LIMITS:
+            yield from limit.changes(getattr(b, limit.attr), getattr(r, limit.attr), req)
         if b.pattern != r.pattern:
             if b.pattern is None:
                 yield (
