@@ -482,10 +482,17 @@ class VersioningPolicyAdmin(admin.ModelAdmin):
         "min_notice_days_beta",
         "min_notice_days_stable",
         "max_supported_majors",
+        "compare_against",
         "consent_mode",
     ]
-    list_filter = ["scheme", "is_default", "consent_mode"]
+    list_filter = ["scheme", "is_default", "compare_against", "consent_mode"]
     search_fields = ["name"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A post without it keeps the current value (the service fills it in).
+        form.base_fields["compare_against"].required = False
+        return form
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data.get(name) for name in services.POLICY_FIELDS}

@@ -24,6 +24,10 @@ class VersioningPolicy(models.Model):
         ALL_CONSUMERS = "all_consumers", "All consumers migrated or exempted"
         NOTICE_ONLY = "notice_only", "Notice only"
 
+    class CompareAgainst(models.TextChoices):
+        PREVIOUS = "previous", "The previous supported version"
+        ALL_SUPPORTED = "all_supported", "Every supported version"
+
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
@@ -34,6 +38,16 @@ class VersioningPolicy(models.Model):
     min_notice_days_stable = models.PositiveIntegerField(default=180)
     max_supported_majors = models.PositiveSmallIntegerField(default=2)
     breaking_requires_major = models.BooleanField(default=True)
+    compare_against = models.CharField(
+        max_length=20,
+        choices=CompareAgainst.choices,
+        default=CompareAgainst.PREVIOUS,
+        help_text=(
+            "Which versions a new spec is diffed against: the previous supported version only, "
+            "or every supported (not retired) lower version, so consumers pinned to an older "
+            "major are told and protected too."
+        ),
+    )
     migration_guide_required = models.BooleanField(default=True)
     successor_required = models.BooleanField(
         default=True, help_text="A stable version needs a successor at least as stable."
@@ -80,6 +94,7 @@ class VersioningPolicy(models.Model):
             },
             "max_supported_majors": self.max_supported_majors,
             "breaking_requires_major": self.breaking_requires_major,
+            "compare_against": self.compare_against,
             "migration_guide_required": self.migration_guide_required,
             "successor_required": self.successor_required,
             "consent_mode": self.consent_mode,

@@ -44,6 +44,8 @@ class EffectivePolicy:
     consent_mode: str
     reminder_offsets: list[int] = field(default_factory=list)
     policy_id: int | None = None
+    # Snapshots frozen before the field existed compared with the previous version only.
+    compare_against: str = "previous"
 
     def notice_days(self, stability: str) -> int:
         return int(self.min_notice_days.get(stability, 0))
@@ -62,6 +64,7 @@ class EffectivePolicy:
             consent_mode=snapshot["consent_mode"],
             reminder_offsets=[int(d) for d in snapshot.get("reminder_offsets") or []],
             policy_id=snapshot.get("policy_id"),
+            compare_against=snapshot.get("compare_against") or "previous",
         )
 
 

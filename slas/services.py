@@ -683,6 +683,7 @@ POLICY_FIELDS = (
     "min_notice_days_stable",
     "max_supported_majors",
     "breaking_requires_major",
+    "compare_against",
     "migration_guide_required",
     "successor_required",
     "consent_mode",
@@ -714,6 +715,10 @@ def policy_validate(*, fields: dict, instance: VersioningPolicy | None = None) -
         errs.add("scheme", f"Unknown scheme '{data['scheme']}'; use semver, calver or major.")
     if data["consent_mode"] not in VersioningPolicy.ConsentMode.values:
         errs.add("consent_mode", "Use all_consumers or notice_only.")
+    # Omitted or blank (a form posted before the field existed): keep the current value.
+    data["compare_against"] = data.get("compare_against") or base["compare_against"]
+    if data["compare_against"] not in VersioningPolicy.CompareAgainst.values:
+        errs.add("compare_against", "Use previous or all_supported.")
     previous = None
     for stability in ("draft", "alpha", "beta", "stable"):
         key = f"min_notice_days_{stability}"

@@ -1,7 +1,9 @@
 """REST API of the spec registry.
 
 - ``POST /api/v1/apis/{slug}/spec-check/`` — the CI check (like ``oasdiff breaking``): findings
-  of a document against the latest supported version; stores nothing.
+  of a document against the latest supported version (or every supported version when the API's
+  policy has ``compare_against: all_supported``; then ``base_versions`` lists them and each
+  finding names its ``base_version``); stores nothing.
 - ``POST /api/v1/apis/{slug}/publish/`` — publish a new version with its spec (the whole flow:
   validation, policy enforcement, operations, findings, consumer notification).
 - ``GET /api/v1/api-versions/{id}/spec/`` — the stored findings of a version.
@@ -58,12 +60,21 @@ class SpecFindingSerializer(serializers.Serializer):
     location = serializers.CharField()
     property_path = serializers.CharField()
     section = serializers.CharField()
+    base_version = serializers.CharField(
+        required=False,
+        help_text="The version this finding is against (when compared with every supported version).",
+    )
 
 
 CheckResultSerializer = inline_serializer(
     "SpecCheckResult",
     {
         "base_version": serializers.CharField(allow_null=True),
+        "base_versions": serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text="Every version compared with, lowest first (policy compare_against: all_supported).",
+        ),
         "breaking": serializers.BooleanField(),
         "summary": serializers.DictField(child=serializers.IntegerField()),
         "findings": SpecFindingSerializer(many=True),
@@ -112,7 +123,8 @@ def _document(request, *, required: bool = True) -> str:
 
 
 class SpecCheckView(APIView):
-    """Findings of a candidate document against the latest supported version. Stores nothing."""
+    """Findings of a candidate document against the latest supported version, or every
+    supported version when the API's policy compares against all of them. Stores nothing."""
 
     @extend_schema(
         request=SpecUploadSerializer,

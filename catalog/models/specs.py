@@ -9,7 +9,11 @@ from .catalog import ApiVersion
 
 class ApiSpec(models.Model):
     """The validated document of one ApiVersion (kept parsed, so diffs never re-read YAML) and
-    the findings of the diff against the version it was compared with when it was published."""
+    the findings of the diff against the version(s) it was compared with when it was published.
+
+    ``compared_to`` is the previous supported version; ``compared_with`` lists every base version
+    (one, or all supported lower versions when the policy's ``compare_against`` is
+    ``all_supported``, in which case each stored finding carries ``base_version``)."""
 
     api_version = models.OneToOneField(
         ApiVersion, on_delete=models.CASCADE, related_name="spec_record"
@@ -25,6 +29,15 @@ class ApiSpec(models.Model):
         blank=True,
         related_name="+",
         help_text="The previous supported version the findings are against.",
+    )
+    compared_with = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Every version the findings are against, oldest first: "
+            '[{"id", "version", "error", "warning", "info"}]. Under a policy comparing against '
+            "all supported versions each finding also names its base_version."
+        ),
     )
     findings = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)

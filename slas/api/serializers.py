@@ -200,6 +200,7 @@ class VersioningPolicySerializer(serializers.ModelSerializer):
             "min_notice_days_stable",
             "max_supported_majors",
             "breaking_requires_major",
+            "compare_against",
             "migration_guide_required",
             "successor_required",
             "consent_mode",
@@ -222,6 +223,10 @@ class VersioningPolicyInputSerializer(serializers.Serializer):
     min_notice_days_stable = serializers.IntegerField(required=False)
     max_supported_majors = serializers.IntegerField(required=False)
     breaking_requires_major = serializers.BooleanField(required=False)
+    compare_against = serializers.CharField(
+        required=False,
+        help_text="previous (default) or all_supported: which versions a new spec is diffed against.",
+    )
     migration_guide_required = serializers.BooleanField(required=False)
     successor_required = serializers.BooleanField(required=False)
     consent_mode = serializers.CharField(required=False)
@@ -236,6 +241,7 @@ class EffectivePolicySerializer(serializers.Serializer):
     min_notice_days = serializers.DictField(child=serializers.IntegerField())
     max_supported_majors = serializers.IntegerField()
     breaking_requires_major = serializers.BooleanField()
+    compare_against = serializers.CharField()
     migration_guide_required = serializers.BooleanField()
     successor_required = serializers.BooleanField()
     consent_mode = serializers.CharField()
