@@ -6,7 +6,8 @@ from datetime import datetime
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -121,3 +122,55 @@ def delivery_stats() -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {row["state"]: row["n"] for row in rows}
+
+
+# --- the settings page ------------------------------------------------------------------------
+
+LAST_DELIVERY_STATES = (
+    Notification.State.DELIVERED,
+    Notification.State.FAILED,
+    Notification.State.DEAD,
+    Notification.State.SKIPPED,
+)
+
+
+def endpoints_for_recipient(*, recipient_id: int) -> QuerySet[NotificationEndpoint]:
+    """A team's endpoints in channel order, each annotated with its last delivery outcome.
+
+    ``last_state``, ``last_error`` and ``last_at`` come from the newest notification of that
+    (team, channel) that was delivered, failed, dead or skipped; ``None`` when nothing was sent
+    yet. One query, whatever the number of notifications.
+    """
+    last = Notification.objects.filter(
+        recipient_id=OuterRef("recipient_id"),
+        channel=OuterRef("channel"),
+        state__in=LAST_DELIVERY_STATES,
+    ).order_by("-id")
+    return (
+        NotificationEndpoint.objects.filter(recipient_id=recipient_id)
+        .annotate(
+            last_state=Subquery(last.values("state")[:1]),
+            last_error=Subquery(last.values("last_error")[:1]),
+            last_at=Subquery(
+                last.annotate(at=Coalesce("delivered_at", "created_at")).values("at")[:1]
+            ),
+        )
+        .order_by("channel")
+    )
+
+
+def preference_for_recipient(*, recipient_id: int) -> RecipientPreference:
+    """The team's preference row, or an unsaved one holding the defaults when never set."""
+    pref = RecipientPreference.objects.filter(recipient_id=recipient_id).first()
+    return pref or RecipientPreference(recipient_id=recipient_id)
+
+
+def recipients_managed_by(*, user) -> QuerySet:
+    """Teams the user owns (in the recipient model's order): the settings pages to link to.
+
+    Staff may manage every team but get no list of thousands here; they reach a team's settings
+    from its page.
+    """
+    return recipient_model().objects.filter(
+        pk__in=recipient_ids_for_user(user=user, role=OWNER_ROLE)
+    )
