@@ -21,6 +21,36 @@ from django.urls import reverse
 from .catalog import ApiOperation, ApiVersion, Service
 
 
+def _user_link(**options) -> models.ForeignKey:
+    """A link to the user who did something; emptied, not deleted, when the user goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        **options,
+    )
+
+
+class StateTransition(models.Model):
+    """Audit: one row per state change of a subject, with who, when and why. A concrete
+    transition adds the link to its subject and `from_state` / `to_state` as wide as the
+    subject's `state` (an empty `from_state`: the row records the subject's first state)."""
+
+    action = models.CharField(max_length=30)
+    actor = _user_link()
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state or '—'} → {self.to_state}"
+
+
 class Deprecation(models.Model):
     class Scope(models.TextChoices):
         VERSION = "version", "Whole version"
@@ -72,20 +102,8 @@ class Deprecation(models.Model):
         null=True, blank=True, help_text="An earlier sunset waiting for staff approval."
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _user_link()
+    published_by = _user_link()
     announced_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -157,34 +175,20 @@ class Deprecation(models.Model):
         return self.state in self.TERMINAL_STATES
 
 
-class DeprecationTransition(models.Model):
+class DeprecationTransition(StateTransition):
     """Audit: one row per state change of a deprecation, with who and when."""
 
     deprecation = models.ForeignKey(
         Deprecation, on_delete=models.CASCADE, related_name="transitions"
     )
-    action = models.CharField(max_length=30)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Empty when the daily clock acted.",
-    )
-    note = models.TextField(blank=True)
+    actor = _user_link(help_text="Empty when the daily clock acted.")
     data = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StateTransition.Meta):
         verbose_name = "deprecation transition"
         indexes = [models.Index(fields=["deprecation", "at"], name="catalog_deprtr_depr_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_state or '—'} → {self.to_state}"
 
 
 class ConsumerMigration(models.Model):
@@ -224,13 +228,7 @@ class ConsumerMigration(models.Model):
     state = models.CharField(max_length=15, choices=State.choices, default=State.PENDING)
     reason = models.TextField(blank=True, help_text="Why exempted or objected.")
     notified_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    acknowledged_by = _user_link()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     migrated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -279,29 +277,15 @@ class ConsumerMigration(models.Model):
         return self.state in self.DONE_STATES
 
 
-class MigrationTransition(models.Model):
+class MigrationTransition(StateTransition):
     """Audit: one row per state change of a consumer migration."""
 
     migration = models.ForeignKey(
         ConsumerMigration, on_delete=models.CASCADE, related_name="transitions"
     )
-    action = models.CharField(max_length=30)
     from_state = models.CharField(max_length=15, blank=True)
     to_state = models.CharField(max_length=15)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StateTransition.Meta):
         verbose_name = "migration transition"
         indexes = [models.Index(fields=["migration", "at"], name="catalog_migrtr_migr_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_state or '—'} → {self.to_state}"
