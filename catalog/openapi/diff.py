@@ -304,11 +304,9 @@ class _Differ:
         for key, (path, method, _item, op) in rev_ops.items():
             if key not in base_ops:
                 self._add(
+                    (method, path, op),
                     "endpoint-added",
                     INFO,
-                    method,
-                    path,
-                    op,
                     f"Added the endpoint {method.upper()} {path}.",
                 )
         for key in base_ops.keys() & rev_ops.keys():
@@ -338,17 +336,17 @@ class _Differ:
 
     def _add(
         self,
+        ctx: tuple,
         rule: str,
         level: str,
-        method: str,
-        path: str,
-        op: dict,
         text: str,
         *,
         location: tuple = (),
         prop: str = "",
         section: str = "",
     ) -> None:
+        """Record a finding about the operation `ctx` = (method, path, operation object)."""
+        method, path, op = ctx
         self.findings.append(
             Finding(
                 id=rule,
@@ -364,16 +362,15 @@ class _Differ:
         )
 
     def _removed(self, path: str, method: str, op: dict, *, path_removed: bool) -> None:
+        ctx = (method, path, op)
         family = "api-path-removed" if path_removed else "api-removed"
         what = f"the path {path}" if path_removed else f"the endpoint {method.upper()} {path}"
         location = ("paths", path) if path_removed else ("paths", path, method)
         if not op.get("deprecated"):
             self._add(
+                ctx,
                 f"{family}-without-deprecation",
                 ERROR,
-                method,
-                path,
-                op,
                 f"Removed {what} without deprecating it first.",
                 location=location,
             )
@@ -386,21 +383,17 @@ class _Differ:
                 sunset = None
             if sunset is not None and sunset > self.today:
                 self._add(
+                    ctx,
                     f"{family}-before-sunset",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"Removed {what} before its sunset date {sunset.isoformat()}.",
                     location=location,
                 )
                 return
         self._add(
+            ctx,
             f"{family}-with-deprecation",
             INFO,
-            method,
-            path,
-            op,
             f"Removed the deprecated {what}.",
             location=location,
         )
@@ -416,41 +409,30 @@ class _Differ:
         if b_id and r_id != b_id:
             change = f"changed to {_q(r_id)}" if r_id else "was removed"
             self._add(
+                ctx,
                 "api-operation-id-removed",
                 RULES["api-operation-id-removed"],
-                method,
-                r_path,
-                r_op,
                 f"The operationId {_q(b_id)} {change}; generated clients lose the method.",
                 location=("paths", r_path, method, "operationId"),
             )
         elif r_id and not b_id:
-            self._add(
-                "api-operation-id-added",
-                INFO,
-                method,
-                r_path,
-                r_op,
-                f"Added the operationId {_q(r_id)}.",
-            )
+            self._add(ctx, "api-operation-id-added", INFO, f"Added the operationId {_q(r_id)}.")
         self._parameters(ctx, b_path, b_item, b_op, r_item, r_op)
         self._request_body(ctx, b_op, r_op)
         self._responses(ctx, b_op, r_op)
         self._security(ctx, b_op, r_op)
 
     def _lifecycle(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
-        method, path, op = ctx
+        method, path, _ = ctx
         was, now = bool(b_op.get("deprecated")), bool(r_op.get("deprecated"))
         location = ("paths", path, method, "deprecated")
         if now and not was:
             sunset_value = r_op.get("x-sunset")
             sunset_text = f" with sunset {sunset_value}" if sunset_value is not None else ""
             self._add(
+                ctx,
                 "endpoint-deprecated",
                 INFO,
-                method,
-                path,
-                op,
                 f"Deprecated the endpoint{sunset_text}.",
                 location=location,
             )
@@ -458,11 +440,9 @@ class _Differ:
             if sunset_value is None:
                 if days > 0:
                     self._add(
+                        ctx,
                         "api-deprecated-sunset-missing",
                         ERROR,
-                        method,
-                        path,
-                        op,
                         f"Deprecated the endpoint without an x-sunset date (at least {days} days of notice are required).",
                         location=location,
                     )
@@ -471,11 +451,9 @@ class _Differ:
                 sunset = parse_sunset(sunset_value)
             except ValueError:
                 self._add(
+                    ctx,
                     "api-deprecated-sunset-parse",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"The x-sunset value {sunset_value!r} is not a date.",
                     location=("paths", path, method, "x-sunset"),
                 )
@@ -483,21 +461,17 @@ class _Differ:
             left = (sunset - self.today).days
             if left < days or left < 0:
                 self._add(
+                    ctx,
                     "api-sunset-date-too-small",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"The sunset date {sunset.isoformat()} is {left} days away; at least {days} are required.",
                     location=("paths", path, method, "x-sunset"),
                 )
         elif was and not now:
             self._add(
+                ctx,
                 "endpoint-reactivated",
                 INFO,
-                method,
-                path,
-                op,
                 "The endpoint is no longer deprecated.",
                 location=location,
             )
@@ -536,7 +510,7 @@ class _Differ:
     def _parameters(
         self, ctx: tuple, b_path: str, b_item: dict, b_op: dict, r_item: dict, r_op: dict
     ) -> None:
-        method, path, op = ctx
+        method, path, _ = ctx
         b_params = self._param_map(self.b_resolver, b_path, b_item, b_op)
         r_params = self._param_map(self.r_resolver, path, r_item, r_op)
         for key in sorted(b_params.keys() | r_params.keys(), key=str):
@@ -557,14 +531,7 @@ class _Differ:
                 else:
                     rule, level = "request-parameter-removed", RULES["request-parameter-removed"]
                 self._add(
-                    rule,
-                    level,
-                    method,
-                    path,
-                    op,
-                    f"Removed the {label}.",
-                    location=location,
-                    section=REQUEST,
+                    ctx, rule, level, f"Removed the {label}.", location=location, section=REQUEST
                 )
                 continue
             if b is None:
@@ -576,11 +543,9 @@ class _Differ:
                     rule, level = "new-optional-request-parameter", INFO
                 required = "required " if r.get("required") else ""
                 self._add(
+                    ctx,
                     rule,
                     level,
-                    method,
-                    path,
-                    op,
                     f"Added the {required}{label}.",
                     location=location,
                     section=REQUEST,
@@ -588,22 +553,18 @@ class _Differ:
                 continue
             if r.get("required") and not b.get("required"):
                 self._add(
+                    ctx,
                     "request-parameter-became-required",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"The {label} became required.",
                     location=location,
                     section=REQUEST,
                 )
             elif b.get("required") and not r.get("required"):
                 self._add(
+                    ctx,
                     "request-parameter-became-optional",
                     INFO,
-                    method,
-                    path,
-                    op,
                     f"The {label} became optional.",
                     location=location,
                     section=REQUEST,
@@ -616,7 +577,7 @@ class _Differ:
     # ------------------------------------------------------------------ request body
 
     def _request_body(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
-        method, path, op = ctx
+        method, path, _ = ctx
         b = self.b_resolver.resolve(b_op.get("requestBody")) if "requestBody" in b_op else None
         r = self.r_resolver.resolve(r_op.get("requestBody")) if "requestBody" in r_op else None
         location = ("paths", path, method, "requestBody")
@@ -625,22 +586,18 @@ class _Differ:
         if b is None:
             if r.get("required"):
                 self._add(
+                    ctx,
                     "request-body-added-required",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     "Added a required request body.",
                     location=location,
                     section=REQUEST,
                 )
             else:
                 self._add(
+                    ctx,
                     "request-body-added-optional",
                     INFO,
-                    method,
-                    path,
-                    op,
                     "Added an optional request body.",
                     location=location,
                     section=REQUEST,
@@ -648,11 +605,9 @@ class _Differ:
             return
         if r is None:
             self._add(
+                ctx,
                 "request-body-removed",
                 ERROR,
-                method,
-                path,
-                op,
                 "Removed the request body.",
                 location=location,
                 section=REQUEST,
@@ -660,22 +615,18 @@ class _Differ:
             return
         if r.get("required") and not b.get("required"):
             self._add(
+                ctx,
                 "request-body-became-required",
                 ERROR,
-                method,
-                path,
-                op,
                 "The request body became required.",
                 location=location,
                 section=REQUEST,
             )
         elif b.get("required") and not r.get("required"):
             self._add(
+                ctx,
                 "request-body-became-optional",
                 INFO,
-                method,
-                path,
-                op,
                 "The request body became optional.",
                 location=location,
                 section=REQUEST,
@@ -685,7 +636,7 @@ class _Differ:
     # ------------------------------------------------------------------ responses
 
     def _responses(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
-        method, path, op = ctx
+        method, path, _ = ctx
         b_resps = _statuses(b_op.get("responses"))
         r_resps = _statuses(r_op.get("responses"))
         for code in sorted(b_resps.keys() | r_resps.keys()):
@@ -699,22 +650,18 @@ class _Differ:
                     continue
                 if success:
                     self._add(
+                        ctx,
                         "response-success-status-removed",
                         ERROR,
-                        method,
-                        path,
-                        op,
                         f"Removed the success response status {code}.",
                         location=location,
                         section=RESPONSE,
                     )
                 else:
                     self._add(
+                        ctx,
                         "response-non-success-status-removed",
                         INFO,
-                        method,
-                        path,
-                        op,
                         f"Removed the response status {code}.",
                         location=location,
                         section=RESPONSE,
@@ -727,11 +674,9 @@ class _Differ:
                     else "response-non-success-status-added"
                 )
                 self._add(
+                    ctx,
                     rule,
                     INFO,
-                    method,
-                    path,
-                    op,
                     f"Added the response status {code}.",
                     location=location,
                     section=RESPONSE,
@@ -761,7 +706,6 @@ class _Differ:
         (`application/json; charset=utf-8` is `application/json`); a request type the revision
         still accepts through a range (`application/*`, `*/*`) is not removed, nor is a response
         type the revision narrows to a concrete type it covered."""
-        method, path, op = ctx
         req = section == REQUEST
         b_map, r_map = _media_map(b_content), _media_map(r_content)
         matched: set[str] = set()
@@ -790,7 +734,7 @@ class _Differ:
                     "response-media-type-removed",
                     f"Removed the media type {original} from the {code} response.",
                 )
-            self._add(rule, ERROR, method, path, op, text, location=mloc, section=section)
+            self._add(ctx, rule, ERROR, text, location=mloc, section=section)
         for key in sorted(r_map.keys() - b_map.keys() - matched):
             original = r_map[key][0]
             mloc = (*location, "content", original)
@@ -804,7 +748,7 @@ class _Differ:
                     "response-media-type-added",
                     f"Added the media type {original} to the {code} response.",
                 )
-            self._add(rule, INFO, method, path, op, text, location=mloc, section=section)
+            self._add(ctx, rule, INFO, text, location=mloc, section=section)
         for b_key, r_key in pairs:
             b_media, r_media = b_map[b_key][1], r_map[r_key][1]
             b_schema = b_media.get("schema") if isinstance(b_media, dict) else None
@@ -817,7 +761,6 @@ class _Differ:
             self._emit(ctx, subject, self._compare(b_schema, r_schema, section))
 
     def _response_headers(self, ctx: tuple, code: str, location: tuple, b: dict, r: dict) -> None:
-        method, path, op = ctx
         b_headers = {str(k).lower(): (k, v) for k, v in (b.get("headers") or {}).items()}
         r_headers = {str(k).lower(): (k, v) for k, v in (r.get("headers") or {}).items()}
         b_headers.pop("content-type", None)
@@ -829,22 +772,18 @@ class _Differ:
                 header = self.b_resolver.resolve(b_headers[name][1]) or {}
                 if header.get("required"):
                     self._add(
+                        ctx,
                         "required-response-header-removed",
                         ERROR,
-                        method,
-                        path,
-                        op,
                         f"Removed the required header {original} from the {code} response.",
                         location=hloc,
                         section=RESPONSE,
                     )
                 else:
                     self._add(
+                        ctx,
                         "optional-response-header-removed",
                         WARNING,
-                        method,
-                        path,
-                        op,
                         f"Removed the optional header {original} from the {code} response.",
                         location=hloc,
                         section=RESPONSE,
@@ -852,11 +791,9 @@ class _Differ:
                 continue
             if name not in b_headers:
                 self._add(
+                    ctx,
                     "response-header-added",
                     INFO,
-                    method,
-                    path,
-                    op,
                     f"Added the header {original} to the {code} response.",
                     location=hloc,
                     section=RESPONSE,
@@ -866,11 +803,9 @@ class _Differ:
             rh = self.r_resolver.resolve(r_headers[name][1]) or {}
             if bh.get("required") and not rh.get("required"):
                 self._add(
+                    ctx,
                     "response-header-became-optional",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"The header {original} of the {code} response became optional.",
                     location=hloc,
                     section=RESPONSE,
@@ -887,7 +822,7 @@ class _Differ:
     # ------------------------------------------------------------------ security
 
     def _security(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
-        method, path, op = ctx
+        method, path, _ = ctx
         b_reqs = self._requirements(self.base, b_op)
         r_reqs = self._requirements(self.rev, r_op)
         if b_reqs == r_reqs:
@@ -909,22 +844,18 @@ class _Differ:
             if not r_public:
                 alternatives = " or ".join(names(req) for req in r_reqs)
                 self._add(
+                    ctx,
                     "api-security-added",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"The public endpoint now requires credentials: {alternatives}.",
                     location=location,
                 )
             return
         if r_public:
             self._add(
+                ctx,
                 "api-security-removed",
                 INFO,
-                method,
-                path,
-                op,
                 "The endpoint no longer requires credentials.",
                 location=location,
             )
@@ -940,11 +871,9 @@ class _Differ:
                     added = alt[scheme] - req[scheme]
                     if added:
                         self._add(
+                            ctx,
                             "api-security-scope-added",
                             ERROR,
-                            method,
-                            path,
-                            op,
                             f"The security scheme {scheme} now also requires the scope(s) {', '.join(sorted(added))}; tokens that worked before are refused.",
                             location=location,
                         )
@@ -954,22 +883,18 @@ class _Differ:
             if wider:
                 extra = sorted(wider[0].keys() - req.keys())
                 self._add(
+                    ctx,
                     "api-security-added",
                     ERROR,
-                    method,
-                    path,
-                    op,
                     f"Credentials {names(req)} no longer suffice: {', '.join(extra)} is now also required.",
                     location=location,
                 )
                 reported.add(frozenset(wider[0]))
                 continue
             self._add(
+                ctx,
                 "api-security-removed",
                 ERROR,
-                method,
-                path,
-                op,
                 f"The security requirement {names(req)} is no longer accepted.",
                 location=location,
             )
@@ -978,11 +903,9 @@ class _Differ:
                 continue
             if not any(alt.keys() == req.keys() for req in b_reqs):
                 self._add(
+                    ctx,
                     "api-security-added",
                     INFO,
-                    method,
-                    path,
-                    op,
                     f"Added the alternative security requirement {names(alt)}.",
                     location=location,
                 )
@@ -992,11 +915,9 @@ class _Differ:
                         for scheme in sorted(req):
                             if req[scheme] - alt[scheme]:
                                 self._add(
+                                    ctx,
                                     "api-security-scope-removed",
                                     INFO,
-                                    method,
-                                    path,
-                                    op,
                                     f"The security scheme {scheme} no longer requires {', '.join(sorted(req[scheme] - alt[scheme]))}.",
                                     location=location,
                                 )
@@ -1018,7 +939,6 @@ class _Differ:
     # ------------------------------------------------------------------ schemas
 
     def _emit(self, ctx: tuple, subject: _Subject, changes: tuple[Change, ...]) -> None:
-        method, path, op = ctx
         for kind, level, ptr, sentence in changes:
             nested = bool(ptr)
             rule = kind[1:] if kind.startswith("!") else self._rule(subject, kind, nested)
@@ -1035,11 +955,9 @@ class _Differ:
             else:
                 where = subject.where
             self._add(
+                ctx,
                 rule,
                 level,
-                method,
-                path,
-                op,
                 f"{where[0].upper()}{where[1:]}: {sentence}.",
                 location=subject.pointer + ptr,
                 prop=prop,
