@@ -49,6 +49,30 @@ _LEAF_FREE = frozenset(
 
 _LEAF_OR_REF = _LEAF_FREE | {"$ref"}
 
+# A media type that goes or comes: (section, change) -> (rule, level, sentence).
+_MEDIA_TYPE_RULES = {
+    (REQUEST, "removed"): (
+        "request-body-media-type-removed",
+        ERROR,
+        "Removed the request media type {media}.",
+    ),
+    (REQUEST, "added"): (
+        "request-body-media-type-added",
+        INFO,
+        "Added the request media type {media}.",
+    ),
+    (RESPONSE, "removed"): (
+        "response-media-type-removed",
+        ERROR,
+        "Removed the media type {media} from the {code} response.",
+    ),
+    (RESPONSE, "added"): (
+        "response-media-type-added",
+        INFO,
+        "Added the media type {media} to the {code} response.",
+    ),
+}
+
 # A parameter's default is what the server assumes when the client omits it: changing or
 # removing it changes the meaning of existing calls (oasdiff: error); adding one is documentation.
 _PARAMETER_DEFAULT_RULES = frozenset(
@@ -551,28 +575,36 @@ class _Differ:
                     section=REQUEST,
                 )
                 continue
-            if r.get("required") and not b.get("required"):
-                self._add(
-                    ctx,
-                    "request-parameter-became-required",
-                    ERROR,
-                    f"The {label} became required.",
-                    location=location,
-                    section=REQUEST,
-                )
-            elif b.get("required") and not r.get("required"):
-                self._add(
-                    ctx,
-                    "request-parameter-became-optional",
-                    INFO,
-                    f"The {label} became optional.",
-                    location=location,
-                    section=REQUEST,
-                )
+            self._requiredness(ctx, "request-parameter", label, b, r, location)
             b_schema, r_schema = self._param_schema(b), self._param_schema(r)
             if b_schema is not None and r_schema is not None:
                 subject = _Subject(REQUEST, "parameter", label, (*location, "schema"))
                 self._emit(ctx, subject, self._compare(b_schema, r_schema, REQUEST))
+
+    def _requiredness(
+        self, ctx: tuple, family: str, what: str, b: dict, r: dict, location: tuple
+    ) -> None:
+        """`<family>-became-required` (error) or `-became-optional` (info) when a request
+        parameter's or body's `required` flips."""
+        was, now = bool(b.get("required")), bool(r.get("required"))
+        if now and not was:
+            self._add(
+                ctx,
+                f"{family}-became-required",
+                ERROR,
+                f"The {what} became required.",
+                location=location,
+                section=REQUEST,
+            )
+        elif was and not now:
+            self._add(
+                ctx,
+                f"{family}-became-optional",
+                INFO,
+                f"The {what} became optional.",
+                location=location,
+                section=REQUEST,
+            )
 
     # ------------------------------------------------------------------ request body
 
@@ -613,24 +645,7 @@ class _Differ:
                 section=REQUEST,
             )
             return
-        if r.get("required") and not b.get("required"):
-            self._add(
-                ctx,
-                "request-body-became-required",
-                ERROR,
-                "The request body became required.",
-                location=location,
-                section=REQUEST,
-            )
-        elif b.get("required") and not r.get("required"):
-            self._add(
-                ctx,
-                "request-body-became-optional",
-                INFO,
-                "The request body became optional.",
-                location=location,
-                section=REQUEST,
-            )
+        self._requiredness(ctx, "request-body", "request body", b, r, location)
         self._contents(ctx, REQUEST, b.get("content"), r.get("content"), location)
 
     # ------------------------------------------------------------------ responses
@@ -722,33 +737,9 @@ class _Differ:
                 pairs.append((key, candidates[0]))
                 matched.add(candidates[0])
                 continue
-            original = b_map[key][0]
-            mloc = (*location, "content", original)
-            if req:
-                rule, text = (
-                    "request-body-media-type-removed",
-                    f"Removed the request media type {original}.",
-                )
-            else:
-                rule, text = (
-                    "response-media-type-removed",
-                    f"Removed the media type {original} from the {code} response.",
-                )
-            self._add(ctx, rule, ERROR, text, location=mloc, section=section)
+            self._media_type(ctx, section, "removed", b_map[key][0], location, code)
         for key in sorted(r_map.keys() - b_map.keys() - matched):
-            original = r_map[key][0]
-            mloc = (*location, "content", original)
-            if req:
-                rule, text = (
-                    "request-body-media-type-added",
-                    f"Added the request media type {original}.",
-                )
-            else:
-                rule, text = (
-                    "response-media-type-added",
-                    f"Added the media type {original} to the {code} response.",
-                )
-            self._add(ctx, rule, INFO, text, location=mloc, section=section)
+            self._media_type(ctx, section, "added", r_map[key][0], location, code)
         for b_key, r_key in pairs:
             b_media, r_media = b_map[b_key][1], r_map[r_key][1]
             b_schema = b_media.get("schema") if isinstance(b_media, dict) else None
@@ -759,6 +750,20 @@ class _Differ:
             where = f"request body ({original})" if req else f"{code} response ({original})"
             subject = _Subject(section, "body", where, (*location, "content", original, "schema"))
             self._emit(ctx, subject, self._compare(b_schema, r_schema, section))
+
+    def _media_type(
+        self, ctx: tuple, section: str, change: str, media: str, location: tuple, code: str
+    ) -> None:
+        """A media type `change`d ("added" or "removed") in a request body or `code` response."""
+        rule, level, text = _MEDIA_TYPE_RULES[section, change]
+        self._add(
+            ctx,
+            rule,
+            level,
+            text.format(media=media, code=code),
+            location=(*location, "content", media),
+            section=section,
+        )
 
     def _response_headers(self, ctx: tuple, code: str, location: tuple, b: dict, r: dict) -> None:
         b_headers = {str(k).lower(): (k, v) for k, v in (b.get("headers") or {}).items()}
