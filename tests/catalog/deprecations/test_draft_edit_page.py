@@ -433,3 +433,35 @@ def test_markdown_reason_is_sanitised_where_shown(web_client, world, draft, toda
     # In the textarea the raw text is escaped, never live markup.
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in edit_html
     assert "<script>alert('x')</script>" not in edit_html
+
+
+# --- in a real browser -----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_owner_edits_a_draft_in_the_browser(page, login, world, make_draft, today):
+    """From the draft's page to the form: the preview follows the scope live, a policy refusal is
+    shown on the form, and saving the draft brings the owner back to its page."""
+    draft = make_draft()
+    login(world.owner)
+    page.goto(page.portal_url(draft.get_absolute_url()))
+    page.get_by_test_id("edit-draft").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("impact-direct-services").inner_text() == "3"
+    page.get_by_label("Single operations").check()
+    page.get_by_label("POST /refunds").check()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=impact-direct-services]').innerText === '2'"
+    )
+    page.get_by_label("Sunset date").fill((today + dt.timedelta(days=30)).isoformat())
+    page.get_by_role("button", name="Save and announce").click()
+    page.wait_for_load_state()
+    assert "at least 180 days of notice" in page.locator("form#deprecation-form").inner_text()
+    assert Deprecation.objects.get(pk=draft.pk).scope == "version"  # nothing saved
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("deprecation-state").inner_text() == "Draft"
+    d = Deprecation.objects.get(pk=draft.pk)
+    assert d.scope == "operations" and list(d.operations.all()) == [world.op_refund]
+    assert d.sunset_date == today + dt.timedelta(days=30)  # a draft may have a short notice
