@@ -5,6 +5,7 @@ with CSRF; views parse input, check who may, and call ``services``.
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -96,8 +97,26 @@ def _forbidden(request, team):
     return render(request, "notifications/settings_forbidden.html", {"team": team}, status=403)
 
 
-def _may_manage(request, team) -> bool:
-    return selectors.user_can_manage_recipient(user=request.user, recipient_id=team.pk)
+def team_managers_only(view):
+    """Turn ``team_id`` into the team (404 if none) and let only those who may manage it through.
+
+    Others get the 403 page before the view runs; a service that refuses for the same reason
+    later (``DomainError`` of kind ``forbidden``) gets the same page.
+    """
+
+    @wraps(view)
+    def wrapped(request, team_id: int, **kwargs):
+        team = _team_or_404(team_id)
+        if not selectors.user_can_manage_recipient(user=request.user, recipient_id=team.pk):
+            return _forbidden(request, team)
+        try:
+            return view(request, team, **kwargs)
+        except DomainError as exc:
+            if exc.kind == "forbidden":
+                return _forbidden(request, team)
+            raise
+
+    return wrapped
 
 
 def masked_target(endpoint: NotificationEndpoint) -> str:
@@ -167,60 +186,55 @@ def _render_settings(
     return response
 
 
+def _refused(request, team, exc: DomainError, *, prefix: str = ""):
+    """The settings page with a service's refusal on top (its status: 400, 409, …)."""
+    message = "; ".join(m for msgs in exc.errors.values() for m in msgs) or exc.detail
+    return _render_settings(request, team, error=prefix + message, status=exc.status_code)
+
+
 def _back_to_settings(team):
     return redirect("notifications:settings", team_id=team.pk)
 
 
 @login_required
 @require_GET
-def team_settings(request, team_id: int):
+@team_managers_only
+def team_settings(request, team):
     """The team's endpoints (targets masked), their state and last delivery, and preferences."""
-    team = _team_or_404(team_id)
-    if not _may_manage(request, team):
-        return _forbidden(request, team)
     return _render_settings(request, team)
 
 
 @login_required
 @require_POST
-def endpoint_add(request, team_id: int):
+@team_managers_only
+def endpoint_add(request, team):
     """Add an endpoint; a signed webhook's new secret is shown in this response only."""
-    team = _team_or_404(team_id)
-    if not _may_manage(request, team):
-        return _forbidden(request, team)
     form = EndpointAddForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            endpoint, secret = services.endpoint_save(
-                actor=request.user,
-                recipient_id=team.pk,
-                channel=form.cleaned_data["channel"],
-                target=form.cleaned_data["target"],
-            )
-        except DomainError as exc:
-            if exc.kind == "forbidden":
-                return _forbidden(request, team)
-            add_domain_error(form, exc)
-            status = exc.status_code
-        else:
-            label = endpoint.get_channel_display()
-            if secret:
-                return _render_settings(
-                    request, team, new_secret={"endpoint": endpoint, "secret": secret}
-                )
-            messages.success(request, f"{label} endpoint added.")
-            return _back_to_settings(team)
-    return _render_settings(request, team, add_form=form, status=status)
+    if not form.is_valid():
+        return _render_settings(request, team, add_form=form, status=400)
+    try:
+        endpoint, secret = services.endpoint_save(
+            actor=request.user,
+            recipient_id=team.pk,
+            channel=form.cleaned_data["channel"],
+            target=form.cleaned_data["target"],
+        )
+    except DomainError as exc:
+        if exc.kind == "forbidden":
+            raise
+        add_domain_error(form, exc)
+        return _render_settings(request, team, add_form=form, status=exc.status_code)
+    if secret:
+        return _render_settings(request, team, new_secret={"endpoint": endpoint, "secret": secret})
+    messages.success(request, f"{endpoint.get_channel_display()} endpoint added.")
+    return _back_to_settings(team)
 
 
 @login_required
 @require_POST
-def endpoint_toggle(request, team_id: int, pk: int):
-    """Enable or disable an endpoint (re-enabling clears why it was disabled)."""
-    team = _team_or_404(team_id)
-    if not _may_manage(request, team):
-        return _forbidden(request, team)
+@team_managers_only
+def endpoint_toggle(request, team, pk: int):
+    """Enable or disable an endpoint (re-enabling runs the URL guard and clears the reason)."""
     endpoint = _endpoint_or_404(team, pk)
     form = EndpointToggleForm(request.POST)
     if not form.is_valid():
@@ -228,6 +242,7 @@ def endpoint_toggle(request, team_id: int, pk: int):
             request, team, error="Say whether to enable or disable the endpoint.", status=400
         )
     enabled = form.cleaned_data["enabled"]
+    label = endpoint.get_channel_display()
     try:
         services.endpoint_save(
             actor=request.user,
@@ -239,16 +254,9 @@ def endpoint_toggle(request, team_id: int, pk: int):
         )
     except DomainError as exc:
         if exc.kind == "forbidden":
-            return _forbidden(request, team)
-        message = "; ".join(m for msgs in exc.errors.values() for m in msgs) or exc.detail
-        return _render_settings(
-            request,
-            team,
-            error=f"Could not change {endpoint.get_channel_display()}: {message}",
-            status=exc.status_code,
-        )
-    state = "enabled" if enabled else "disabled"
-    messages.success(request, f"{endpoint.get_channel_display()} endpoint {state}.")
+            raise
+        return _refused(request, team, exc, prefix=f"Could not change the {label.lower()}: ")
+    messages.success(request, f"{label} endpoint {'enabled' if enabled else 'disabled'}.")
     return _back_to_settings(team)
 
 
@@ -262,11 +270,9 @@ def _confirm(request, team, endpoint, *, action: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def endpoint_rotate(request, team_id: int, pk: int):
+@team_managers_only
+def endpoint_rotate(request, team, pk: int):
     """GET asks for confirmation; POST gives the signed webhook a new secret, shown once."""
-    team = _team_or_404(team_id)
-    if not _may_manage(request, team):
-        return _forbidden(request, team)
     endpoint = _endpoint_or_404(team, pk)
     if request.method == "GET":
         return _confirm(request, team, endpoint, action="rotate")
@@ -274,50 +280,39 @@ def endpoint_rotate(request, team_id: int, pk: int):
         secret = services.endpoint_rotate_secret(actor=request.user, endpoint=endpoint)
     except DomainError as exc:
         if exc.kind == "forbidden":
-            return _forbidden(request, team)
-        return _render_settings(request, team, error=exc.detail, status=exc.status_code)
+            raise
+        return _refused(request, team, exc)
     return _render_settings(request, team, new_secret={"endpoint": endpoint, "secret": secret})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def endpoint_delete(request, team_id: int, pk: int):
+@team_managers_only
+def endpoint_delete(request, team, pk: int):
     """GET asks for confirmation; POST removes the endpoint."""
-    team = _team_or_404(team_id)
-    if not _may_manage(request, team):
-        return _forbidden(request, team)
     endpoint = _endpoint_or_404(team, pk)
     if request.method == "GET":
         return _confirm(request, team, endpoint, action="delete")
     label = endpoint.get_channel_display()
-    try:
-        services.endpoint_delete(actor=request.user, endpoint=endpoint)
-    except DomainError as exc:
-        if exc.kind == "forbidden":
-            return _forbidden(request, team)
-        return _render_settings(request, team, error=exc.detail, status=exc.status_code)
+    services.endpoint_delete(actor=request.user, endpoint=endpoint)
     messages.success(request, f"{label} endpoint deleted.")
     return _back_to_settings(team)
 
 
 @login_required
 @require_POST
-def preferences_save(request, team_id: int):
+@team_managers_only
+def preferences_save(request, team):
     """Save how the team is notified (immediately or daily digest; transitive notices)."""
-    team = _team_or_404(team_id)
-    if not _may_manage(request, team):
-        return _forbidden(request, team)
     form = PreferenceForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            services.preference_set(actor=request.user, recipient_id=team.pk, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.kind == "forbidden":
-                return _forbidden(request, team)
-            add_domain_error(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, "Notification preferences saved.")
-            return _back_to_settings(team)
-    return _render_settings(request, team, pref_form=form, status=status)
+    if not form.is_valid():
+        return _render_settings(request, team, pref_form=form, status=400)
+    try:
+        services.preference_set(actor=request.user, recipient_id=team.pk, **form.cleaned_data)
+    except DomainError as exc:
+        if exc.kind == "forbidden":
+            raise
+        add_domain_error(form, exc)
+        return _render_settings(request, team, pref_form=form, status=exc.status_code)
+    messages.success(request, "Notification preferences saved.")
+    return _back_to_settings(team)

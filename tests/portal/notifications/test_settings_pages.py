@@ -148,6 +148,28 @@ def test_an_unknown_team_or_another_teams_endpoint_is_404_and_changes_nothing(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "index", [1, 2, 4, 6, 7], ids=["add", "toggle", "rotate", "delete", "prefs"]
+)
+def test_a_refusal_by_the_service_itself_is_the_403_page(
+    web_client, owner, setup, monkeypatch, index
+):
+    """Ownership lost between the page's check and the service's (or a stricter service rule)."""
+    from portal.api.exceptions import DomainError
+    from portal.notifications import services
+
+    def refuse(*, actor, recipient_id):
+        raise DomainError("No.", kind="forbidden", rule="team-owner-required")
+
+    monkeypatch.setattr(services, "_require_owner", refuse)
+    method, url, data = requests_for(setup)[index]
+    before = snapshot()
+    response = getattr(web_client(owner), method)(url, data)
+    assert response.status_code == 403
+    assert "Only an owner of Payments, or staff" in response.content.decode()
+    assert snapshot() == before
+
+
 def test_forms_are_post_only(web_client, owner, setup):
     client = web_client(owner)
     t = setup["team"].pk
@@ -536,3 +558,47 @@ def test_the_inbox_links_to_the_settings_of_the_teams_the_user_owns(
     assert f'<a href="{settings_url(team)}">Payments</a>' in html
     assert "Not mine" not in html
     assert 'data-testid="settings-links"' not in web_client(member).get("/inbox/").content.decode()
+
+
+# --- in a real browser -----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_owner_sets_up_a_signed_webhook_from_the_team_page(page, login, make_user):
+    team = TeamFactory(slug="browser-team", name="Browser Team")
+    user = make_user("bo")
+    Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
+    login(user)
+    page.goto(page.portal_url(f"/catalog/teams/{team.slug}/"))
+    page.click("[data-testid=notification-settings-link]")
+    page.wait_for_selector("h1:has-text('Notification settings')")
+    assert "No endpoints yet" in page.content()
+
+    page.select_option("#id_channel", "webhook")
+    page.fill("#id_target", "http://127.0.0.1/hook")
+    page.click("text=Add endpoint")
+    page.wait_for_selector(".has-error")
+    assert "loopback" in page.locator(".has-error .error").inner_text()
+    assert not NotificationEndpoint.objects.exists()
+
+    page.fill("#id_target", PUBLIC_HOOK)
+    page.click("text=Add endpoint")
+    secret = page.locator("[data-testid=new-secret]").inner_text()
+    assert secret == NotificationEndpoint.objects.get(recipient=team).secret
+    page.reload()
+    page.wait_for_selector("[data-testid=endpoint-webhook]")
+    assert secret not in page.content()
+
+    page.click("[data-testid=endpoint-webhook] >> text=Rotate secret…")
+    page.click("text=Rotate the secret")
+    rotated = page.locator("[data-testid=new-secret]").inner_text()
+    assert rotated != secret
+    assert rotated == NotificationEndpoint.objects.get(recipient=team).secret
+
+    page.check("#id_delivery_mode_1")
+    page.fill("#id_digest_hour", "6")
+    page.click("text=Save preferences")
+    page.wait_for_selector("text=Notification preferences saved.")
+    pref = RecipientPreference.objects.get(recipient=team)
+    assert (pref.delivery_mode, pref.digest_hour) == ("digest", 6)
