@@ -32,7 +32,14 @@ def guarded(what: str):
                 return function(*args, **kwargs)
             except SpecError:
                 raise
-            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            except (
+                AttributeError,
+                TypeError,
+                KeyError,
+                IndexError,
+                ValueError,
+                OverflowError,  # int() of an infinite number
+            ) as exc:
                 raise SpecError(
                     f"Cannot {what}: the document has an unexpected structure ({type(exc).__name__}: {exc}).",
                     code="malformed",
