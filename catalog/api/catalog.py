@@ -2,7 +2,10 @@
 
 Thin: parse input (serializers), check permissions (``catalog.selectors.permissions``), call a
 service (``catalog.services.catalog``) or a selector (``catalog.selectors.catalog``), render.
-Lists use the FilterSets of ``catalog.filters`` and the one pagination class.
+Lists use the FilterSets of ``catalog.filters`` and the one pagination class. The shape every
+ViewSet here shares (lookup, permission check, body, service call, the row answered re-read, and
+the OpenAPI operations) is ``catalog.api.viewsets.CatalogViewSet``; each ViewSet states its
+serializers, queryset, checks and service calls.
 
 Roles: any signed-in engineer reads everything and declares dependencies for the services of
 teams they belong to; team owners edit their team, its services, APIs and versions; staff admins
@@ -12,25 +15,20 @@ do everything. Anonymous requests get 403 (401 with a token header).
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from catalog import filters
+from catalog.api.viewsets import ERRORS, READ_ERRORS, CatalogViewSet, deny
 from catalog.models import (
     Api,
     ApiOperation,
@@ -48,31 +46,9 @@ from portal.api.pagination import CountedRows
 from slas.models import VersioningPolicy
 
 SLUG = r"[-a-zA-Z0-9_]+"
+ID = r"[0-9]{1,18}"
 
-# --- shared pieces --------------------------------------------------------------------------
-
-
-class CatalogErrorSerializer(serializers.Serializer):
-    """The one error body of the API (400/403/404/409/422)."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-ERRORS = {
-    400: OpenApiResponse(CatalogErrorSerializer, description="Invalid input"),
-    403: OpenApiResponse(CatalogErrorSerializer, description="Not allowed"),
-    404: OpenApiResponse(CatalogErrorSerializer, description="Not found"),
-    409: OpenApiResponse(CatalogErrorSerializer, description="Conflicts with the current state"),
-}
-READ_ERRORS = {403: ERRORS[403], 404: ERRORS[404]}
-LIST_ERRORS = {400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]}
-
-
-def _deny(message: str):
-    raise PermissionDenied(message)
+# --- shared pieces (the error body, ``deny`` and the ViewSet shape: catalog.api.viewsets) ---
 
 
 class CatalogTeamRefSerializer(serializers.ModelSerializer):
@@ -136,60 +112,40 @@ class CatalogMembershipInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CatalogTeamSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CatalogTeamSerializer, **READ_ERRORS}),
-)
-class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TeamViewSet(CatalogViewSet):
     """Teams, looked up by slug. Staff create and delete teams; team owners edit theirs."""
 
     serializer_class = CatalogTeamSerializer
+    create_serializer_class = CatalogTeamCreateSerializer
+    update_serializer_class = CatalogTeamUpdateSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG
-    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.TeamFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.team_list()
 
-    def _check_edit(self, team: Team) -> None:
+    def check_change(self, team: Team) -> None:
         if not perms.user_can_edit_team(user=self.request.user, team_id=team.pk):
-            _deny("Only the team's owners or staff can change this team.")
+            deny("Only the team's owners or staff can change this team.")
 
-    @extend_schema(
-        request=CatalogTeamCreateSerializer,
-        responses={201: CatalogTeamSerializer, **ERRORS},
-    )
+    def check_delete(self, team: Team) -> None:
+        if not self.request.user.is_staff:
+            deny("Only staff admins delete teams.")
+
     def create(self, request, *args, **kwargs):
-        if not request.user.is_staff:
-            _deny("Only staff admins create teams.")
-        data = CatalogTeamCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        team = services.team_create(actor=request.user, **data.validated_data)
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=team.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        if not request.user.is_staff:  # before the body is read
+            deny("Only staff admins create teams.")
+        return super().create(request, *args, **kwargs)
 
-    @extend_schema(
-        request=CatalogTeamUpdateSerializer, responses={200: CatalogTeamSerializer, **ERRORS}
-    )
-    def partial_update(self, request, *args, **kwargs):
-        team = self.get_object()
-        self._check_edit(team)
-        data = CatalogTeamUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        services.team_update(team=team, **data.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=team.pk)).data)
+    def create_with(self, values: dict) -> Team:
+        return services.team_create(actor=self.request.user, **values)
 
-    @extend_schema(responses={204: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        team = self.get_object()
-        if not request.user.is_staff:
-            _deny("Only staff admins delete teams.")
+    def update_with(self, team: Team, values: dict) -> None:
+        services.team_update(team=team, **values)
+
+    def perform_destroy(self, team: Team) -> None:
         services.team_delete(team=team)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         methods=["GET"],
@@ -209,7 +165,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if request.method == "GET":
             rows = selectors.team_members(team=team)
             return Response(CatalogMembershipSerializer(rows, many=True).data)
-        self._check_edit(team)
+        self.check_change(team)
         data = CatalogMembershipInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = get_user_model().objects.filter(username=data.validated_data["username"]).first()
@@ -242,7 +198,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def member_remove(self, request, *args, username: str = "", **kwargs):
         """Remove a member (owners, staff); the last owner stays."""
         team = self.get_object()
-        self._check_edit(team)
+        self.check_change(team)
         user = get_object_or_404(get_user_model(), username=username)
         services.team_member_remove(team=team, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -268,27 +224,8 @@ class CatalogServiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "description",
-            "owner",
-            "system",
-            "layer",
-            "tier",
-            "lifecycle",
-            "kind",
-            "tags",
-            "repository_url",
-            "documentation_url",
-            "runbook_url",
-            "links",
-            "annotations",
-            "onboarding_notes",
-            "created_at",
-            "updated_at",
-        ]
+        # every field the writes set (service_create/service_update), between id/slug and times
+        fields = ["id", "slug", *services.SERVICE_FIELD_ORDER, "created_at", "updated_at"]
 
     def to_representation(self, instance: Service) -> dict:
         """The declared fields, built directly: lists render 50-500 of these per request."""
@@ -482,6 +419,24 @@ def _impact_response(impact) -> Response:
     )
 
 
+def impact_action(impact_of):
+    """``GET {id}/impact/?limit=``: ``impact_of(self, instance, *, limit)`` returns the selector's
+    impact of the looked-up row; its docstring describes the operation."""
+
+    @extend_schema(
+        responses={200: CatalogImpactSerializer, **READ_ERRORS},
+        parameters=[IMPACT_LIMIT],
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @functools.wraps(impact_of)
+    def impact(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return _impact_response(impact_of(self, instance, limit=_impact_limit(request)))
+
+    return impact
+
+
 def _services_write_kwargs(validated: dict) -> dict:
     out = dict(validated)
     if "links" in out:
@@ -489,19 +444,15 @@ def _services_write_kwargs(validated: dict) -> dict:
     return out
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CatalogServiceSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CatalogServiceSerializer, **READ_ERRORS}),
-)
-class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ServiceViewSet(CatalogViewSet):
     """Services, looked up by slug. Owners of the owning team (and staff) create and edit them."""
 
     serializer_class = CatalogServiceSerializer
+    create_serializer_class = CatalogServiceWriteSerializer
+    update_serializer_class = CatalogServiceUpdateSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG
-    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.ServiceFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.service_list(lean=self.action == "list")
@@ -526,58 +477,29 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _check_team(self, team: Team) -> None:
         if not perms.user_can_edit_team(user=self.request.user, team_id=team.pk):
-            _deny(f"Only owners of {team} or staff can change its services.")
+            deny(f"Only owners of {team} or staff can change its services.")
 
-    def _fresh(self, service: Service) -> Response:
-        return Response(self.get_serializer(selectors.service_list().get(pk=service.pk)).data)
-
-    @extend_schema(
-        request=CatalogServiceWriteSerializer,
-        responses={201: CatalogServiceSerializer, **ERRORS},
-    )
-    def create(self, request, *args, **kwargs):
-        data = CatalogServiceWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self._check_team(data.validated_data["owner"])
-        service = services.service_create(**_services_write_kwargs(data.validated_data))
-        response = self._fresh(service)
-        response.status_code = status.HTTP_201_CREATED
-        return response
-
-    @extend_schema(
-        request=CatalogServiceUpdateSerializer, responses={200: CatalogServiceSerializer, **ERRORS}
-    )
-    def partial_update(self, request, *args, **kwargs):
-        service = self.get_object()
+    def check_change(self, service: Service) -> None:
         self._check_team(service.owner)
-        data = CatalogServiceUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        new_owner = data.validated_data.get("owner")
+
+    def create_with(self, values: dict) -> Service:
+        self._check_team(values["owner"])
+        return services.service_create(**_services_write_kwargs(values))
+
+    def update_with(self, service: Service, values: dict) -> None:
+        new_owner = values.get("owner")
         if new_owner is not None and new_owner.pk != service.owner_id:
             self._check_team(new_owner)
-        services.service_update(service=service, **_services_write_kwargs(data.validated_data))
-        return self._fresh(service)
+        services.service_update(service=service, **_services_write_kwargs(values))
 
-    @extend_schema(responses={204: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        service = self.get_object()
-        self._check_team(service.owner)
+    def perform_destroy(self, service: Service) -> None:
         services.service_delete(service=service)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        responses={200: CatalogImpactSerializer, **READ_ERRORS},
-        parameters=[IMPACT_LIMIT],
-        filters=False,
-    )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def impact(self, request, *args, **kwargs):
+    @impact_action
+    def impact(self, service: Service, *, limit: int):
         """Who is affected when this service changes: consumers of any of its APIs (depth 1)
         and, transitively, their consumers, each with one shortest path."""
-        service = self.get_object()
-        return _impact_response(
-            selectors.impact_for_service(service=service, limit=_impact_limit(request))
-        )
+        return selectors.impact_for_service(service=service, limit=limit)
 
 
 # --- APIs -----------------------------------------------------------------------------------
@@ -625,80 +547,50 @@ class CatalogApiUpdateSerializer(CatalogApiWriteSerializer):
     )
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CatalogApiSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CatalogApiSerializer, **READ_ERRORS}),
-)
-class ApiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApiViewSet(CatalogViewSet):
     """APIs, looked up by slug. Owners of the providing service's team (and staff) edit them;
     only staff choose a versioning policy."""
 
     serializer_class = CatalogApiSerializer
+    create_serializer_class = CatalogApiWriteSerializer
+    update_serializer_class = CatalogApiUpdateSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG
-    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.ApiFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.api_list()
 
     def _check_provider(self, provider: Service) -> None:
         if not perms.user_can_edit_service(user=self.request.user, service=provider):
-            _deny(f"Only owners of {provider.owner} or staff can change the APIs of {provider}.")
+            deny(f"Only owners of {provider.owner} or staff can change the APIs of {provider}.")
 
     def _check_policy(self, validated: dict) -> None:
         if "policy" in validated and not self.request.user.is_staff:
-            _deny("Only staff admins choose an API's versioning policy.")
+            deny("Only staff admins choose an API's versioning policy.")
 
-    def _fresh(self, api: Api) -> Response:
-        return Response(self.get_serializer(selectors.api_list().get(pk=api.pk)).data)
-
-    @extend_schema(
-        request=CatalogApiWriteSerializer, responses={201: CatalogApiSerializer, **ERRORS}
-    )
-    def create(self, request, *args, **kwargs):
-        data = CatalogApiWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self._check_provider(data.validated_data["provider"])
-        self._check_policy(data.validated_data)
-        api = services.api_create(**data.validated_data)
-        response = self._fresh(api)
-        response.status_code = status.HTTP_201_CREATED
-        return response
-
-    @extend_schema(
-        request=CatalogApiUpdateSerializer, responses={200: CatalogApiSerializer, **ERRORS}
-    )
-    def partial_update(self, request, *args, **kwargs):
-        api = self.get_object()
+    def check_change(self, api: Api) -> None:
         self._check_provider(api.provider)
-        data = CatalogApiUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        self._check_policy(data.validated_data)
-        provider = data.validated_data.get("provider")
+
+    def create_with(self, values: dict) -> Api:
+        self._check_provider(values["provider"])
+        self._check_policy(values)
+        return services.api_create(**values)
+
+    def update_with(self, api: Api, values: dict) -> None:
+        self._check_policy(values)
+        provider = values.get("provider")
         if provider is not None and provider.pk != api.provider_id:
             self._check_provider(provider)
-        services.api_update(api=api, **data.validated_data)
-        return self._fresh(api)
+        services.api_update(api=api, **values)
 
-    @extend_schema(responses={204: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        api = self.get_object()
-        self._check_provider(api.provider)
+    def perform_destroy(self, api: Api) -> None:
         services.api_delete(api=api)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        responses={200: CatalogImpactSerializer, **READ_ERRORS},
-        parameters=[IMPACT_LIMIT],
-        filters=False,
-    )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def impact(self, request, *args, **kwargs):
+    @impact_action
+    def impact(self, api: Api, *, limit: int):
         """Who is affected when any version of this API changes."""
-        api = self.get_object()
-        return _impact_response(selectors.impact_for_api(api=api, limit=_impact_limit(request)))
+        return selectors.impact_for_api(api=api, limit=limit)
 
 
 # --- API versions ---------------------------------------------------------------------------
@@ -769,81 +661,42 @@ class CatalogApiVersionUpdateSerializer(serializers.Serializer):
     spec = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CatalogApiVersionSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CatalogApiVersionDetailSerializer, **READ_ERRORS}),
-)
-class ApiVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApiVersionViewSet(CatalogViewSet):
     """Versions of APIs, by id. Owners of the providing team (and staff) publish and edit them."""
 
     serializer_class = CatalogApiVersionSerializer
-    filter_backends = [DjangoFilterBackend]
+    detail_serializer_class = CatalogApiVersionDetailSerializer
+    create_serializer_class = CatalogApiVersionWriteSerializer
+    update_serializer_class = CatalogApiVersionUpdateSerializer
     filterset_class = filters.ApiVersionFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = ID
 
     def get_queryset(self):
         return selectors.api_version_list()
 
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return CatalogApiVersionDetailSerializer
-        return CatalogApiVersionSerializer
-
     def _check_api(self, api: Api) -> None:
         if not perms.user_can_edit_service(user=self.request.user, service=api.provider):
-            _deny(f"Only owners of {api.provider.owner} or staff can publish versions of {api}.")
+            deny(f"Only owners of {api.provider.owner} or staff can publish versions of {api}.")
 
-    def _fresh(self, version: ApiVersion, *, code: int = 200) -> Response:
-        fresh = selectors.api_version_list().get(pk=version.pk)
-        return Response(CatalogApiVersionDetailSerializer(fresh).data, status=code)
+    def check_change(self, version: ApiVersion) -> None:
+        self._check_api(version.api)
 
-    @extend_schema(
-        request=CatalogApiVersionWriteSerializer,
-        responses={201: CatalogApiVersionDetailSerializer, **ERRORS},
-    )
-    def create(self, request, *args, **kwargs):
-        data = CatalogApiVersionWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        api = Api.objects.select_related("provider").get(pk=data.validated_data["api"].pk)
+    def create_with(self, values: dict) -> ApiVersion:
+        api = Api.objects.select_related("provider").get(pk=values["api"].pk)
         self._check_api(api)
-        values = dict(data.validated_data)
-        values["api"] = api
-        version = services.api_version_create(actor=request.user, **values)
-        return self._fresh(version, code=status.HTTP_201_CREATED)
+        return services.api_version_create(actor=self.request.user, **{**values, "api": api})
 
-    @extend_schema(
-        request=CatalogApiVersionUpdateSerializer,
-        responses={200: CatalogApiVersionDetailSerializer, **ERRORS},
-    )
-    def partial_update(self, request, *args, **kwargs):
-        version = self.get_object()
-        self._check_api(version.api)
-        data = CatalogApiVersionUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        services.api_version_update(api_version=version, actor=request.user, **data.validated_data)
-        return self._fresh(version)
+    def update_with(self, version: ApiVersion, values: dict) -> None:
+        services.api_version_update(api_version=version, actor=self.request.user, **values)
 
-    @extend_schema(responses={204: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        version = self.get_object()
-        self._check_api(version.api)
+    def perform_destroy(self, version: ApiVersion) -> None:
         services.api_version_delete(api_version=version)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        responses={200: CatalogImpactSerializer, **READ_ERRORS},
-        parameters=[IMPACT_LIMIT],
-        filters=False,
-    )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def impact(self, request, *args, **kwargs):
+    @impact_action
+    def impact(self, version: ApiVersion, *, limit: int):
         """Direct consumers of this version and, transitively, everyone consuming an API of an
         affected service, each with its depth and one shortest path (provider first)."""
-        version = self.get_object()
-        return _impact_response(
-            selectors.impact_for_api_version(api_version=version, limit=_impact_limit(request))
-        )
+        return selectors.impact_for_api_version(api_version=version, limit=limit)
 
 
 # --- dependencies ---------------------------------------------------------------------------
@@ -902,70 +755,46 @@ class CatalogDependencyUpdateSerializer(serializers.Serializer):
     live_at = serializers.DateField(required=False, allow_null=True)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CatalogDependencySerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CatalogDependencySerializer, **READ_ERRORS}),
-)
-class DependencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DependencyViewSet(CatalogViewSet):
     """Who consumes what. Members of the consuming service's team (and staff) declare, change and
     remove dependencies."""
 
     serializer_class = CatalogDependencySerializer
-    filter_backends = [DjangoFilterBackend]
+    create_serializer_class = CatalogDependencyWriteSerializer
+    update_serializer_class = CatalogDependencyUpdateSerializer
     filterset_class = filters.DependencyFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = ID
 
     def get_queryset(self):
         return selectors.dependency_list()
 
     def _check_consumer(self, consumer: Service) -> None:
         if not perms.user_can_declare_dependency(user=self.request.user, consumer=consumer):
-            _deny(f"Only members of {consumer.owner} or staff can declare what {consumer} uses.")
+            deny(f"Only members of {consumer.owner} or staff can declare what {consumer} uses.")
 
-    def _fresh(self, dependency: Dependency, *, code: int = 200) -> Response:
-        fresh = selectors.dependency_list().get(pk=dependency.pk)
-        return Response(self.get_serializer(fresh).data, status=code)
-
-    @extend_schema(
-        request=CatalogDependencyWriteSerializer,
-        responses={201: CatalogDependencySerializer, **ERRORS},
-    )
-    def create(self, request, *args, **kwargs):
-        data = CatalogDependencyWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        values["consumer"] = Service.objects.select_related("owner").get(pk=values["consumer"].pk)
-        self._check_consumer(values["consumer"])
-        values["api_version"] = ApiVersion.objects.select_related("api").get(
-            pk=values["api_version"].pk
-        )
-        dependency = services.dependency_create(**values)
-        return self._fresh(dependency, code=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=CatalogDependencyUpdateSerializer,
-        responses={200: CatalogDependencySerializer, **ERRORS},
-    )
-    def partial_update(self, request, *args, **kwargs):
-        dependency = self.get_object()
-        self._check_consumer(dependency.consumer)
-        data = CatalogDependencyUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+    @staticmethod
+    def _with_version(values: dict) -> dict:
+        """``values`` with its ``api_version`` (if any) re-read with its API."""
         if "api_version" in values:
             values["api_version"] = ApiVersion.objects.select_related("api").get(
                 pk=values["api_version"].pk
             )
-        services.dependency_update(dependency=dependency, **values)
-        return self._fresh(dependency)
+        return values
 
-    @extend_schema(responses={204: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        dependency = self.get_object()
+    def check_change(self, dependency: Dependency) -> None:
         self._check_consumer(dependency.consumer)
+
+    def create_with(self, values: dict) -> Dependency:
+        values = dict(values)
+        values["consumer"] = Service.objects.select_related("owner").get(pk=values["consumer"].pk)
+        self._check_consumer(values["consumer"])
+        return services.dependency_create(**self._with_version(values))
+
+    def update_with(self, dependency: Dependency, values: dict) -> None:
+        services.dependency_update(dependency=dependency, **self._with_version(dict(values)))
+
+    def perform_destroy(self, dependency: Dependency) -> None:
         services.dependency_delete(dependency=dependency)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 router = SimpleRouter()

@@ -452,7 +452,8 @@ def _owner_count(team: Team) -> int:
 
 # --- services ------------------------------------------------------------------------------
 
-SERVICE_FIELDS = {
+#: What ``service_create``/``service_update`` set, in the order the API shows a service's fields.
+SERVICE_FIELD_ORDER = (
     "name",
     "description",
     "owner",
@@ -468,7 +469,8 @@ SERVICE_FIELDS = {
     "links",
     "annotations",
     "onboarding_notes",
-}
+)
+SERVICE_FIELDS = frozenset(SERVICE_FIELD_ORDER)
 
 
 def tags_resolve(*, names: Iterable[str]) -> list[Tag]:
