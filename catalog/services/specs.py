@@ -320,15 +320,12 @@ def _notify_breaking(
     ]
     errors = [(c.base, f) for c in comparisons for f in c.findings if f.is_error]
     against = ", ".join(c.base.version for c in comparisons)
+    body_lines = [
+        f"{api.name} {api_version.version} has {len(errors)} breaking change(s) against {against}:"
+    ]
     if len(comparisons) == 1:
-        body_lines = [
-            f"{api.name} {api_version.version} has {len(errors)} breaking change(s) against {against}:"
-        ]
         body_lines += [f"- [{f.id}] {f.method} {f.path}: {f.text}" for _, f in errors[:50]]
     else:
-        body_lines = [
-            f"{api.name} {api_version.version} has {len(errors)} breaking change(s) against {against}:"
-        ]
         for comparison in comparisons:
             body_lines.append(f"Against {comparison.base.version}:")
             body_lines += [
