@@ -91,14 +91,14 @@ def _notes(schema: dict) -> str:
     ):
         if keyword in schema:
             notes.append(f"{keyword} {schema[keyword]}")
-    if schema.get("nullable"):
-        notes.append("nullable")
-    if schema.get("readOnly"):
-        notes.append("read-only")
-    if schema.get("writeOnly"):
-        notes.append("write-only")
-    if schema.get("deprecated"):
-        notes.append("deprecated")
+    for keyword, note in (
+        ("nullable", "nullable"),
+        ("readOnly", "read-only"),
+        ("writeOnly", "write-only"),
+        ("deprecated", "deprecated"),
+    ):
+        if schema.get(keyword):
+            notes.append(note)
     return "; ".join(notes)
 
 
