@@ -6,6 +6,9 @@ same filters as the pages (``team``, ``api``, ``layer``, ``months``) through Hea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -44,103 +47,80 @@ def _ref(obj) -> dict | None:
     return {"slug": obj.slug, "name": obj.name}
 
 
+# A metric's body is its selector's answer reshaped by a list of fields, each one of: a key copied
+# as is; ``(key, source key)``; ``(key, function of the source)``. ``_each`` reshapes a list of rows,
+# ``_ref_at`` renders the object at a key as ``{slug, name}`` (or null).
+Field = str | tuple[str, str | Callable[[dict], Any]]
+
+
+def _pick(source: dict, *fields: Field) -> dict:
+    out = {}
+    for field in fields:
+        key, get = (field, field) if isinstance(field, str) else field
+        out[key] = get(source) if callable(get) else source[get]
+    return out
+
+
+def _each(key: str, *fields: Field) -> Field:
+    return key, lambda source: [_pick(row, *fields) for row in source[key]]
+
+
+def _ref_at(key: str) -> Field:
+    return key, lambda row: _ref(row[key])
+
+
+_DURATIONS = ("count", ("median_days", "median"), ("p75_days", "p75"))
+
+
 def _velocity(filters: HealthFilters) -> dict:
-    r = selectors.integration_velocity(filters=filters)
-    return {
-        "count": r["count"],
-        "median_days": r["median_days"],
-        "p75_days": r["p75_days"],
-        "pending_count": r["pending_count"],
-        "pending_oldest_days": r["pending_oldest_days"],
-        "by_month": r["by_month"],
-        "per_api": [
-            {"api": _ref(x["api"]), "count": x["count"], "median_days": x["median"],
-             "p75_days": x["p75"]}
-            for x in r["per_api"]
-        ],
-        "per_team": [
-            {"team": _ref(x["team"]), "count": x["count"], "median_days": x["median"],
-             "p75_days": x["p75"]}
-            for x in r["per_team"]
-        ],
-    }  # fmt: skip
+    return _pick(
+        selectors.integration_velocity(filters=filters),
+        "count", "median_days", "p75_days", "pending_count", "pending_oldest_days", "by_month",
+        _each("per_api", _ref_at("api"), *_DURATIONS),
+        _each("per_team", _ref_at("team"), *_DURATIONS),
+    )  # fmt: skip
 
 
 def _adoption(filters: HealthFilters) -> dict:
-    r = selectors.adoption(filters=filters)
-    return {
-        "active_consumers": r["active_consumers"],
-        "apis_consumed": r["apis_consumed"],
-        "newest_major_share": r["newest_share"],
-        "new_consumers_total": r["new_total"],
-        "new_by_month": r["new_by_month"],
-        "per_api": [
-            {"api": _ref(x["api"]), "consumers": x["consumers"], "consumer_teams": x["teams"],
-             "on_newest_major": x["on_newest"], "newest_major_share": x["newest_share"]}
-            for x in r["per_api"]
-        ],
-        "per_team": [
-            {"team": _ref(x["team"]), "consumers": x["consumers"],
-             "consumer_teams": x["consumer_teams"], "apis": x["apis"]}
-            for x in r["per_team"]
-        ],
-        "per_layer": [
-            {"layer": x["layer"], "teams": x["teams"], "consumers": x["consumers"]}
-            for x in r["per_layer"]
-        ],
-    }  # fmt: skip
+    return _pick(
+        selectors.adoption(filters=filters),
+        "active_consumers", "apis_consumed", ("newest_major_share", "newest_share"),
+        ("new_consumers_total", "new_total"), "new_by_month",
+        _each("per_api", _ref_at("api"), "consumers", ("consumer_teams", "teams"),
+              ("on_newest_major", "on_newest"), ("newest_major_share", "newest_share")),
+        _each("per_team", _ref_at("team"), "consumers", "consumer_teams", "apis"),
+        _each("per_layer", "layer", "teams", "consumers"),
+    )  # fmt: skip
 
 
 def _satisfaction(filters: HealthFilters) -> dict:
-    r = selectors.satisfaction(filters=filters)
-    return {
-        "count": r["count"],
-        "average": r["average"],
-        "distribution": r["distribution"],
-        "trend": r["trend"],
-        "by_month": r["by_month"],
-        "per_api": [
-            {"api": _ref(x["api"]), "average": x["average"], "count": x["count"]}
-            for x in r["per_api"]
-        ],
-    }
+    return _pick(
+        selectors.satisfaction(filters=filters),
+        "count", "average", "distribution", "trend", "by_month",
+        _each("per_api", _ref_at("api"), "average", "count"),
+    )  # fmt: skip
 
 
 def _reliability(filters: HealthFilters) -> dict:
-    r = selectors.reliability(filters=filters)
-    return {
-        "slas": r["slas"],
-        "measured": r["measured"],
-        "met": r["met"],
-        "attainment_share": r["attainment_share"],
-        "breaching": r["breaching"],
-        "budget_remaining_avg": r["budget_remaining_avg"],
-        "worst": [
-            {"kind": x["kind"], "subject": _ref(x["subject"]), "target": x["target"],
-             "attained": x["attained"], "budget_remaining": x["budget_remaining"],
-             "breached": x["breached"]}
-            for x in r["worst"]
-        ],
-    }  # fmt: skip
+    return _pick(
+        selectors.reliability(filters=filters),
+        "slas", "measured", "met", "attainment_share", "breaching", "budget_remaining_avg",
+        _each("worst", "kind", _ref_at("subject"), "target", "attained", "budget_remaining",
+              "breached"),
+    )  # fmt: skip
 
 
 def _deprecations(filters: HealthFilters) -> dict:
-    r = selectors.deprecation_health(filters=filters)
-    return {
-        "open": r["open"],
-        "migrations": r["migrations"],
-        "done": r["done"],
-        "done_share": r["done_share"],
-        "overdue": r["overdue"],
-        "median_days_to_migrated": r["median_days_to_migrated"],
-        "open_deprecations": [
-            {"id": x["deprecation"].pk, "api": _ref(x["deprecation"].api_version.api),
-             "version": x["deprecation"].api_version.version,
-             "sunset_date": x["deprecation"].sunset_date, "migrations": x["total"],
-             "done": x["done"], "done_share": x["done_share"], "overdue": x["overdue"]}
-            for x in r["open_deprecations"]
-        ],
-    }  # fmt: skip
+    return _pick(
+        selectors.deprecation_health(filters=filters),
+        "open", "migrations", "done", "done_share", "overdue", "median_days_to_migrated",
+        _each("open_deprecations",
+              ("id", lambda x: x["deprecation"].pk),
+              ("api", lambda x: _ref(x["deprecation"].api_version.api)),
+              ("version", lambda x: x["deprecation"].api_version.version),
+              ("sunset_date", lambda x: x["deprecation"].sunset_date),
+              ("migrations", "total"), "done", "done_share", "overdue"),
+    )  # fmt: skip
 
 
 # name → (builder, headline keys shown in the index)
