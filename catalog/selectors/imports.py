@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -58,6 +58,28 @@ def _merge(extra: dict, document: dict) -> dict:
     return out
 
 
+def _about(row, name: str) -> dict:
+    """``title`` (only when the row's name is not the entity's name) and ``description``."""
+    return {"title": row.name if row.name != name else None, "description": row.description}
+
+
+class _Entry(NamedTuple):
+    """The entity being written: what only its import had, and its reference's parts."""
+
+    extra: dict
+    kind: str
+    namespace: str
+    name: str
+
+    def document(self, kind: str, *, metadata=None, spec=None, extra=None) -> dict:
+        """Its Backstage document from the rows, plus what only ``extra`` (default: its own)
+        has."""
+        document = entity_document(
+            kind=kind, name=self.name, namespace=self.namespace, metadata=metadata, spec=spec
+        )
+        return _merge(self.extra if extra is None else extra, document)
+
+
 class _Refs:
     """Entity references of portal rows: the imported ref when there is one, else the slug."""
 
@@ -97,6 +119,14 @@ class _Refs:
         kind, namespace, name = self.of(table, pk, slug, default_kind)
         return self.extra.get(str(make_ref(kind, namespace, name)), {})
 
+    def enter(self, table: str, pk: int, slug: str, default_kind: str) -> _Entry:
+        """The entity about to be written; its namespace becomes the one its namespace-less
+        references are relative to."""
+        kind, namespace, name = self.of(table, pk, slug, default_kind)
+        self.namespace = namespace
+        extra = self.extra.get(str(make_ref(kind, namespace, name)), {})
+        return _Entry(extra, kind, namespace, name)
+
 
 def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """The catalog as Backstage documents, grouped by output file.
@@ -128,25 +158,17 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
         memberships[user_id].append(team_id)
 
     for team in teams:
-        extra = refs.extra_of("group", team.pk, team.slug, "group")
-        kind, namespace, name = refs.of("group", team.pk, team.slug, "group")
-        refs.namespace = namespace
-        spec = {"type": (extra.get("spec") or {}).get("type", "team")}
-        profile = {**((extra.get("spec") or {}).get("profile") or {})}
-        if team.name != name:
+        entry = refs.enter("group", team.pk, team.slug, "group")
+        extra_spec = entry.extra.get("spec") or {}
+        spec = {"type": extra_spec.get("type", "team")}
+        profile = {**(extra_spec.get("profile") or {})}
+        if team.name != entry.name:
             profile["displayName"] = team.name
         if team.email:
             profile["email"] = team.email
         spec["profile"] = profile
-        spec.setdefault("children", (extra.get("spec") or {}).get("children", []))
-        doc = entity_document(
-            kind="Group",
-            name=name,
-            namespace=namespace,
-            metadata={"description": team.description},
-            spec=spec,
-        )
-        merged = _merge(extra, doc)
+        spec.setdefault("children", extra_spec.get("children", []))
+        merged = entry.document("Group", metadata={"description": team.description}, spec=spec)
         merged["spec"].setdefault("children", [])
         files["org.yaml"].append(merged)
 
@@ -156,25 +178,16 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
         wanted_users |= {pk for table, pk in refs.by_object if table == "user"}
     users = User.objects.filter(pk__in=wanted_users, is_active=True).order_by("username")
     for user in users:
-        extra = refs.extra_of("user", user.pk, user.username, "user")
-        kind, namespace, name = refs.of("user", user.pk, user.username.lower(), "user")
-        refs.namespace = namespace
+        entry = refs.enter("user", user.pk, user.username.lower(), "user")
+        extra = refs.extra_of("user", user.pk, user.username, "user")  # as the username is written
         profile = {**((extra.get("spec") or {}).get("profile") or {})}
         display = f"{user.first_name} {user.last_name}".strip()
         if display:
             profile["displayName"] = display
         if user.email:
             profile["email"] = user.email
-        doc = entity_document(
-            kind="User",
-            name=name,
-            namespace=namespace,
-            spec={
-                "profile": profile,
-                "memberOf": [team_ref(t) for t in memberships[user.pk]],
-            },
-        )
-        files["org.yaml"].append(_merge(extra, doc))
+        spec = {"profile": profile, "memberOf": [team_ref(t) for t in memberships[user.pk]]}
+        files["org.yaml"].append(entry.document("User", spec=spec, extra=extra))
 
     services = list(
         Service.objects.filter(owner_id__in=team_ids)
@@ -191,46 +204,28 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
         else Domain.objects.all()
     )
     for domain in domains.order_by("slug"):
-        extra = refs.extra_of("domain", domain.pk, domain.slug, "domain")
-        kind, namespace, name = refs.of("domain", domain.pk, domain.slug, "domain")
-        refs.namespace = namespace
-        doc = entity_document(
-            kind="Domain",
-            name=name,
-            namespace=namespace,
-            metadata={
-                "title": domain.name if domain.name != name else None,
-                "description": domain.description,
-            },
-            spec={"owner": team_ref(domain.owner_id)},
+        entry = refs.enter("domain", domain.pk, domain.slug, "domain")
+        spec = {"owner": team_ref(domain.owner_id)}
+        files["org.yaml"].append(
+            entry.document("Domain", metadata=_about(domain, entry.name), spec=spec)
         )
-        files["org.yaml"].append(_merge(extra, doc))
     domain_slug = dict(Domain.objects.values_list("pk", "slug"))
     system_slug = dict(System.objects.values_list("pk", "slug"))
     for system in systems:
-        extra = refs.extra_of("system", system.pk, system.slug, "system")
-        kind, namespace, name = refs.of("system", system.pk, system.slug, "system")
-        refs.namespace = namespace
-        doc = entity_document(
-            kind="System",
-            name=name,
-            namespace=namespace,
-            metadata={
-                "title": system.name if system.name != name else None,
-                "description": system.description,
-            },
-            spec={
-                "owner": team_ref(system.owner_id),
-                "domain": refs.ref(
-                    "domain",
-                    system.domain_id,
-                    domain_slug.get(system.domain_id, ""),
-                    "domain",
-                    context_kind="domain",
-                ),
-            },
+        entry = refs.enter("system", system.pk, system.slug, "system")
+        spec = {
+            "owner": team_ref(system.owner_id),
+            "domain": refs.ref(
+                "domain",
+                system.domain_id,
+                domain_slug.get(system.domain_id, ""),
+                "domain",
+                context_kind="domain",
+            ),
+        }
+        files["org.yaml"].append(
+            entry.document("System", metadata=_about(system, entry.name), spec=spec)
         )
-        files["org.yaml"].append(_merge(extra, doc))
 
     service_slug = dict(Service.objects.values_list("pk", "slug"))
     apis = list(Api.objects.filter(provider_id__in=service_ids).order_by("slug"))
@@ -255,12 +250,14 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
     def api_ref(pk: int, context: str = "api") -> str:
         return refs.ref("api", pk, api_slug.get(pk, ""), "api", context_kind=context)
 
+    def system_ref(pk: int | None) -> str | None:
+        return refs.ref("system", pk, system_slug.get(pk, ""), "system", context_kind="system")
+
     versions = _export_versions(apis, refs)
     for service in services:
         path = f"teams/{team_slug_by_id[service.owner_id]}/catalog-info.yaml"
-        extra = refs.extra_of("service", service.pk, service.slug, "component")
-        kind, namespace, name = refs.of("service", service.pk, service.slug, "component")
-        refs.namespace = namespace
+        entry = refs.enter("service", service.pk, service.slug, "component")
+        kind = entry.kind
         annotations = dict(service.annotations or {})
         raw_lifecycle = annotations.pop(LIFECYCLE_ANNOTATION, None)
         lifecycle = (
@@ -275,13 +272,7 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
             "type": service.kind or ("database" if kind == "resource" else "service"),
             "lifecycle": lifecycle if kind == "component" else None,
             "owner": team_ref(service.owner_id),
-            "system": refs.ref(
-                "system",
-                service.system_id,
-                system_slug.get(service.system_id, ""),
-                "system",
-                context_kind="system",
-            ),
+            "system": system_ref(service.system_id),
             "providesApis": [api_ref(a.pk) for a in provides.get(service.pk, [])]
             if kind == "component"
             else None,
@@ -289,26 +280,22 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
             if kind == "component"
             else None,
             "dependsOn": sorted(service_ref(t, "") for t in depends.get(service.pk, []))
-            + list(extra.get(DEPENDS_ON_OTHER) or []),
+            + list(entry.extra.get(DEPENDS_ON_OTHER) or []),
         }
-        doc = entity_document(
-            kind="Resource" if kind == "resource" else "Component",
-            name=name,
-            namespace=namespace,
-            metadata={
-                "title": service.name if service.name != name else None,
-                "description": service.description,
-                "annotations": annotations,
-                "tags": [t.slug for t in sorted(service.tags.all(), key=lambda t: t.slug)],
-                "links": service.links or None,
-            },
-            spec=spec,
+        metadata = {
+            **_about(service, entry.name),
+            "annotations": annotations,
+            "tags": [t.slug for t in sorted(service.tags.all(), key=lambda t: t.slug)],
+            "links": service.links or None,
+        }
+        files[path].append(
+            entry.document(
+                "Resource" if kind == "resource" else "Component", metadata=metadata, spec=spec
+            )
         )
-        files[path].append(_merge(extra, doc))
         for api in provides.get(service.pk, []):
-            api_extra = refs.extra_of("api", api.pk, api.slug, "api")
-            _a_kind, a_namespace, a_name = refs.of("api", api.pk, api.slug, "api")
-            refs.namespace = a_namespace
+            api_entry = refs.enter("api", api.pk, api.slug, "api")
+            api_extra = api_entry.extra
             spec_extra = api_extra.get("spec") or {}
             version = versions.get(api.pk)
             if version and version.spec:
@@ -317,26 +304,21 @@ def catalog_export(*, team_slug: str | None = None) -> dict[str, list[dict[str, 
                 definition = api_extra["definition_url"]  # {$text: https://…}, never fetched
             else:
                 definition = f"# {api.name} has no definition in the portal\n"
-            api_doc = entity_document(
-                kind="API",
-                name=a_name,
-                namespace=a_namespace,
-                metadata={
-                    "title": api.name if api.name != a_name else None,
-                    "description": api.description,
-                },
-                spec={
-                    "type": spec_extra.get("type", api.type),
-                    "lifecycle": spec_extra.get("lifecycle", "production"),
-                    "owner": spec_extra.get("owner") or team_ref(service.owner_id),
-                    "system": spec_extra.get("system"),
-                    "definition": definition,
-                },
+            api_spec = {
+                "type": spec_extra.get("type", api.type),
+                "lifecycle": spec_extra.get("lifecycle", "production"),
+                "owner": spec_extra.get("owner") or team_ref(service.owner_id),
+                "system": spec_extra.get("system"),
+                "definition": definition,
+            }
+            files[path].append(
+                api_entry.document(
+                    "API",
+                    metadata=_about(api, api_entry.name),
+                    spec=api_spec,
+                    extra={k: v for k, v in api_extra.items() if k != VERSION_ANNOTATION},
+                )
             )
-            merged = _merge(
-                {k: v for k, v in api_extra.items() if k != VERSION_ANNOTATION}, api_doc
-            )
-            files[path].append(merged)
     return dict(files)
 
 
