@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.benchutil import build_consumers
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--teams", type=int, default=2000)
@@ -27,7 +29,7 @@ def add_arguments(parser) -> None:
 def _build(*, teams: int, services: int):
     from django.contrib.auth import get_user_model
 
-    from catalog.models import Api, ApiVersion, Dependency, Membership, Service, Team
+    from catalog.models import Api, ApiVersion, Membership, Service, Team
 
     owner = get_user_model().objects.create_user("bench-owner")
     provider_team = Team.objects.create(slug="bench-provider", name="Bench provider")
@@ -36,30 +38,7 @@ def _build(*, teams: int, services: int):
     api = Api.objects.create(slug="bench-orders-api", name="Orders API", provider=provider)
     v1 = ApiVersion.objects.create(api=api, version="1.0.0", major=1)
     v2 = ApiVersion.objects.create(api=api, version="2.0.0", major=2)
-    Team.objects.bulk_create(
-        [Team(slug=f"bench-team-{i}", name=f"Bench team {i}") for i in range(teams)],
-        batch_size=1000,
-    )
-    team_ids = list(
-        Team.objects.filter(slug__startswith="bench-team-")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    Service.objects.bulk_create(
-        [
-            Service(slug=f"bench-svc-{i}", name=f"Bench service {i}", owner_id=team_ids[i % teams])
-            for i in range(services)
-        ],
-        batch_size=1000,
-    )
-    consumers = Service.objects.filter(slug__startswith="bench-svc-").values_list("id", flat=True)
-    Dependency.objects.bulk_create(
-        [
-            Dependency(consumer_id=c, api_version=v1, provider=provider)
-            for c in consumers.iterator()
-        ],
-        batch_size=1000,
-    )
+    build_consumers(teams=teams, services=services, api_version=v1, provider=provider)
     return owner, v1, v2
 
 

@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from django.conf import settings
 from django.db import connection, transaction
 
+from portal.benchutil import build_consumers
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--teams", type=int, default=2000)
@@ -72,7 +74,7 @@ class Sink:
 
 
 def _build(*, teams: int, services: int, sink_url: str):
-    from catalog.models import Api, ApiVersion, Dependency, Service, Team
+    from catalog.models import Api, ApiVersion, Service, Team
     from portal.notifications.models import NotificationEndpoint, WebhookAllowedHost
     from portal.notifications.signing import generate_secret
 
@@ -80,29 +82,8 @@ def _build(*, teams: int, services: int, sink_url: str):
     provider = Service.objects.create(slug="bench-orders", name="Orders", owner=provider_team)
     api = Api.objects.create(slug="bench-orders-api", name="Orders API", provider=provider)
     version = ApiVersion.objects.create(api=api, version="1.0.0", major=1)
-    Team.objects.bulk_create(
-        [Team(slug=f"bench-team-{i}", name=f"Bench team {i}") for i in range(teams)],
-        batch_size=1000,
-    )
-    team_ids = list(
-        Team.objects.filter(slug__startswith="bench-team-")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    Service.objects.bulk_create(
-        [
-            Service(slug=f"bench-svc-{i}", name=f"Bench service {i}", owner_id=team_ids[i % teams])
-            for i in range(services)
-        ],
-        batch_size=1000,
-    )
-    consumers = Service.objects.filter(slug__startswith="bench-svc-").values_list("id", flat=True)
-    Dependency.objects.bulk_create(
-        [
-            Dependency(consumer_id=cid, api_version=version, provider=provider)
-            for cid in consumers.iterator()
-        ],
-        batch_size=1000,
+    team_ids = build_consumers(
+        teams=teams, services=services, api_version=version, provider=provider
     )
     NotificationEndpoint.objects.bulk_create(
         [
