@@ -246,6 +246,15 @@ LifecycleHeadersSerializer = inline_serializer(
 # --- viewsets ------------------------------------------------------------------------------
 
 
+def _body(request, input_serializer) -> dict:
+    """The request body validated by ``input_serializer`` (400 when invalid); {} without one."""
+    if input_serializer is None:
+        return {}
+    data = input_serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
 class DeprecationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -264,6 +273,12 @@ class DeprecationViewSet(
     def _render(self, deprecation: Deprecation, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=deprecation.pk)
         return Response(DeprecationOutputSerializer(fresh).data, status=code)
+
+    def _act(self, request, func, input_serializer=None) -> Response:
+        """Parse the body with ``input_serializer`` (400 first), then ``func(deprecation=…,
+        actor=…, **body)`` on the looked-up deprecation; answer it re-read."""
+        values = _body(request, input_serializer)
+        return self._render(func(deprecation=self.get_object(), actor=request.user, **values))
 
     @extend_schema(
         request=DeprecationCreateInputSerializer, responses={201: DeprecationOutputSerializer}
@@ -287,68 +302,42 @@ class DeprecationViewSet(
     @extend_schema(request=None, responses={200: DeprecationOutputSerializer})
     @action(detail=True, methods=["post"])
     def announce(self, request, pk=None):
-        deprecation = svc.deprecation_announce(deprecation=self.get_object(), actor=request.user)
-        return self._render(deprecation)
+        return self._act(request, svc.deprecation_announce)
 
     @extend_schema(
         request=DeprecationRescheduleInputSerializer, responses={200: DeprecationOutputSerializer}
     )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
-        data = DeprecationRescheduleInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deprecation = svc.deprecation_reschedule(
-            deprecation=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return self._render(deprecation)
+        return self._act(request, svc.deprecation_reschedule, DeprecationRescheduleInputSerializer)
 
     @extend_schema(
         request=DeprecationNoteInputSerializer, responses={200: DeprecationOutputSerializer}
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = DeprecationNoteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deprecation = svc.deprecation_approve(
-            deprecation=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return self._render(deprecation)
+        return self._act(request, svc.deprecation_approve, DeprecationNoteInputSerializer)
 
     @extend_schema(
         request=DeprecationNoteInputSerializer, responses={200: DeprecationOutputSerializer}
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = DeprecationNoteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deprecation = svc.deprecation_reject(
-            deprecation=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return self._render(deprecation)
+        return self._act(request, svc.deprecation_reject, DeprecationNoteInputSerializer)
 
     @extend_schema(
         request=DeprecationNoteInputSerializer, responses={200: DeprecationOutputSerializer}
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = DeprecationNoteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deprecation = svc.deprecation_cancel(
-            deprecation=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return self._render(deprecation)
+        return self._act(request, svc.deprecation_cancel, DeprecationNoteInputSerializer)
 
     @extend_schema(
         request=DeprecationRetireInputSerializer, responses={200: DeprecationOutputSerializer}
     )
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
-        data = DeprecationRetireInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deprecation = svc.deprecation_retire(
-            deprecation=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return self._render(deprecation)
+        return self._act(request, svc.deprecation_retire, DeprecationRetireInputSerializer)
 
     @extend_schema(responses={200: ImpactPreviewSerializer})
     @action(detail=True, methods=["get"])
@@ -381,8 +370,11 @@ class ConsumerMigrationViewSet(
     def get_queryset(self):
         return sel.migration_list()
 
-    def _do(self, func, request, **kwargs) -> Response:
-        migration = func(migration=self.get_object(), actor=request.user, **kwargs)
+    def _do(self, func, request, input_serializer=None) -> Response:
+        """Parse the body with ``input_serializer`` (400 first), then ``func(migration=…,
+        actor=…, **body)`` on the looked-up migration; answer it re-read."""
+        values = _body(request, input_serializer)
+        migration = func(migration=self.get_object(), actor=request.user, **values)
         fresh = self.get_queryset().get(pk=migration.pk)
         return Response(ConsumerMigrationSerializer(fresh).data)
 
@@ -406,18 +398,14 @@ class ConsumerMigrationViewSet(
     )
     @action(detail=True, methods=["post"])
     def exempt(self, request, pk=None):
-        data = MigrationReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._do(svc.migration_exempt, request, reason=data.validated_data["reason"])
+        return self._do(svc.migration_exempt, request, MigrationReasonInputSerializer)
 
     @extend_schema(
         request=MigrationReasonInputSerializer, responses={200: ConsumerMigrationSerializer}
     )
     @action(detail=True, methods=["post"], url_path="object")
     def object_(self, request, pk=None):
-        data = MigrationReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._do(svc.migration_object, request, reason=data.validated_data["reason"])
+        return self._do(svc.migration_object, request, MigrationReasonInputSerializer)
 
     @extend_schema(responses={200: MigrationTransitionOutputSerializer(many=True)})
     @action(detail=True, methods=["get"])
