@@ -9,7 +9,7 @@ serializers, queryset, checks and service calls.
 
 Roles: any signed-in engineer reads everything and declares dependencies for the services of
 teams they belong to; team owners edit their team, its services, APIs and versions; staff admins
-do everything. Anonymous requests get 403 (401 with a token header).
+do everything. Anonymous requests get 401 with a ``WWW-Authenticate`` challenge.
 """
 
 from __future__ import annotations
