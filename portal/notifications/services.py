@@ -613,9 +613,12 @@ def endpoint_save(
 ) -> tuple[NotificationEndpoint, str | None]:
     """Create or update a team's endpoint for one channel; return it and a NEW secret, if any.
 
-    The URL guard runs on save (the same one runs before every delivery). A new signed-webhook
-    endpoint gets a generated ``whsec_`` secret, returned once. Re-enabling clears the disabled
-    reason. Raises DomainError (403 not an owner, 400 bad target, 409 channel already set up).
+    The URL guard runs on save when the target is new or changed, or the endpoint is (re-)enabled
+    (the same one runs before every delivery); turning an endpoint off with its target unchanged
+    never needs it, so an endpoint whose host stopped resolving, or now points inside, can always
+    be disabled. A new signed-webhook endpoint gets a generated ``whsec_`` secret, returned once.
+    Re-enabling clears the disabled reason. Raises DomainError (403 not an owner, 400 bad target,
+    409 channel already set up).
     """
     _require_owner(actor=actor, recipient_id=recipient_id)
     if channel not in NotificationEndpoint.Channel.values:
@@ -624,7 +627,9 @@ def endpoint_save(
             rule="endpoint-channel",
             errors={"channel": ["Unknown."]},
         )
-    target = endpoint_validate_target(channel=channel, target=target)
+    unchanged_off = endpoint is not None and not enabled and target == endpoint.target
+    if not unchanged_off:
+        target = endpoint_validate_target(channel=channel, target=target)
     new_secret = None
     if endpoint is None:
         if NotificationEndpoint.objects.filter(recipient_id=recipient_id, channel=channel).exists():

@@ -274,3 +274,32 @@ def test_ownership_is_read_through_the_recipients_memberships(api_client, make_u
     assert client.patch(f"{PREFS}{team.id}/", {"digest_hour": 5}).status_code == 403
     Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
     assert client.patch(f"{PREFS}{team.id}/", {"digest_hour": 5}).status_code == 200
+
+
+def test_an_endpoint_whose_host_now_points_inside_can_still_be_disabled(
+    api_client, owner, team, monkeypatch
+):
+    """Disabling with the target unchanged skips the URL guard; enabling it again runs it."""
+    from portal.notifications import netguard
+
+    endpoint = NotificationEndpoint.objects.create(
+        recipient=team, channel="webhook", target="https://hooks.example.com/portal", secret="s"
+    )
+    monkeypatch.setattr(netguard, "system_resolver", lambda host, port: ["10.1.2.3"])
+    client = api_client(owner)
+    response = client.patch(f"{ENDPOINTS}{endpoint.pk}/", {"enabled": False}, format="json")
+    assert response.status_code == 200, response.json()
+    endpoint.refresh_from_db()
+    assert not endpoint.enabled and endpoint.disabled_reason
+    again = client.patch(f"{ENDPOINTS}{endpoint.pk}/", {"enabled": True}, format="json")
+    assert again.status_code == 400 and "10.1.2.3" in str(again.json())
+    endpoint.refresh_from_db()
+    assert not endpoint.enabled
+    moved = client.patch(
+        f"{ENDPOINTS}{endpoint.pk}/",
+        {"enabled": False, "target": "https://other.example.com/x"},
+        format="json",
+    )
+    assert moved.status_code == 400  # a new target is always checked
+    endpoint.refresh_from_db()
+    assert endpoint.target == "https://hooks.example.com/portal"
