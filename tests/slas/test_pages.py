@@ -106,3 +106,7 @@ def test_policy_pages(web_client, engineer):
     assert "Company" in html and "default" in html
     html = web_client(engineer).get(f"/slas/policies/{policy.pk}/").content.decode()
     assert "stable: 180 days" in html and "90, 30, 14, 7, 1" in html
+    assert "The previous supported version" in html
+    services.policy_update(policy=policy, fields={"compare_against": "all_supported"})
+    html = web_client(engineer).get(f"/slas/policies/{policy.pk}/").content.decode()
+    assert "Every supported version" in html

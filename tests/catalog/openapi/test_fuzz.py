@@ -7,6 +7,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -139,3 +140,22 @@ def test_non_mapping_and_non_openapi_inputs_are_spec_errors():
     for text in ("- a\n- b\n", "just text", "openapi: 2.0\n", "{", b"\xff\xfe\x00", "x: &a [*a]"):
         _must_not_crash(lambda text=text: load_document(text))
     assert yaml.safe_load("a: 1") == {"a": 1}
+
+
+def test_an_infinite_limit_is_a_spec_error_not_a_crash():
+    """Found by the fuzzing above: ``maxLength: inf`` made ``int()`` raise OverflowError."""
+
+    def document(max_length):
+        parameter = {"name": "q", "in": "query", "schema": {"type": "string",
+                                                            "maxLength": max_length}}  # fmt: skip
+        return {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {"parameters": [parameter],
+                                     "responses": {"200": {"description": "ok"}}}}},
+        }  # fmt: skip
+
+    assert diff(document(9), document(5))  # a finite change is a finding
+    with pytest.raises(SpecError) as caught:
+        diff(document(9), document(float("inf")))
+    assert caught.value.code == "malformed"
