@@ -221,12 +221,20 @@ def roadmap_item_save(
 ) -> RoadmapItem:
     """Create (``item`` None) or update a roadmap item and set its prerequisites.
 
-    The providing team defaults to the service's owner. Raises DomainError: ``forbidden`` unless
-    staff or an owner of the providing team (before and after the change); ``invalid`` for a
-    missing title, unknown layer/status, a quarter not like 2025-Q3 or a dependency cycle.
+    The providing team defaults to the service's owner and must be it when both are given. Raises
+    DomainError: ``forbidden`` unless staff or an owner of the providing team (before and after
+    the change); ``invalid`` for a service of another team than the one given, a missing title,
+    unknown layer/status, a quarter not like 2025-Q3 or a dependency cycle.
     """
     if team is None and service is not None:
         team = service.owner
+    if service is not None and team.pk != service.owner_id:
+        raise DomainError(
+            f"The service '{service}' belongs to {service.owner}, not {team}: the providing team "
+            "of an item about a service is the service's owner.",
+            errors={"service": [f"{service} belongs to {service.owner}."]},
+            rule="roadmap-item",
+        )
     if item is not None and not user_can_edit_roadmap_item(user=actor, item=item):
         raise DomainError(
             "Only staff or the providing team's owners edit this item.",

@@ -67,6 +67,11 @@ def test_owners_of_the_providing_team_edit_their_items(roadmap, api_client, make
     assert sdk.status == "planned"
     body = {"title": "X", "layer": "core", "target_quarter": "2025-Q4", "team": "prov2"}
     assert api_client(owner).post(URL, body).status_code == 403
+    # Their own team with another team's service: the service's owner is the providing team.
+    body = {**body, "team": "prov", "service": org.q.slug}
+    r = api_client(owner).post(URL, body)
+    assert r.status_code == 400 and "service" in r.json()["errors"], r.json()
+    assert not RoadmapItem.objects.filter(title="X").exists()
 
 
 @pytest.mark.parametrize(
