@@ -137,6 +137,13 @@ def evil(db, admin, make_user):
         sunset_date=today + dt.timedelta(days=400),
     )
     deprecation = deprecation_announce(deprecation=deprecation, actor=owner, today=today)
+    draft = deprecation_create(
+        actor=owner,
+        api_version=v2,
+        reason=MARKDOWN_PAYLOAD,
+        migration_guide_url="https://docs.example.com/guide",
+        sunset_date=today + dt.timedelta(days=400),
+    )
     policy = ss.policy_create(fields={"name": NAME, "description": PAYLOAD}, actor=admin)
     sla = ss.sla_create(
         api=api,
@@ -183,6 +190,7 @@ def evil(db, admin, make_user):
         api=api,
         v1=v1,
         deprecation=deprecation,
+        draft=draft,
         policy=policy,
         sla=sla,
         roadmap=(first, second),
@@ -221,6 +229,12 @@ PAGES = {
     "consumer rows": lambda e: "/health/rows/consumers/",
     "roadmap (SVG)": lambda e: f"/health/roadmap/?selected={e.roadmap[0].pk}",
     "inbox": lambda e: "/inbox/",
+    "roadmap item edit form": lambda e: f"/health/roadmap/{e.roadmap[0].pk}/edit/",
+    "roadmap item delete (edit) confirmation": lambda e: (
+        f"/health/roadmap/{e.roadmap[0].pk}/delete/"
+    ),
+    "draft deprecation edit form": lambda e: f"/catalog/deprecations/{e.draft.pk}/edit/",
+    "notification settings (edit)": lambda e: f"/inbox/teams/{e.provider_team.pk}/settings/",
     "admin service list": lambda e: "/admin/catalog/service/",
     "admin sla": lambda e: f"/admin/slas/sla/{e.sla.pk}/change/",
 }
