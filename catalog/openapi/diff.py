@@ -49,6 +49,10 @@ _LEAF_FREE = frozenset(
 
 _LEAF_OR_REF = _LEAF_FREE | {"$ref"}
 
+# In a change's pointer, what follows `_AT` points inside the schema (discriminator/mapping/dog)
+# rather than to a property: it extends the finding's location, not its property path.
+_AT = "\x00at"
+
 # A media type that goes or comes: (section, change) -> (rule, level, sentence).
 _MEDIA_TYPE_RULES = {
     (REQUEST, "removed"): (
@@ -313,6 +317,7 @@ class _Differ:
 
     def run(self) -> list[Finding]:
         self._servers()
+        self._webhooks()
         base_ops = {
             (method, normalise_path(path)): (path, method, item, op)
             for path, method, item, op in iter_operations(self.base)
@@ -357,6 +362,35 @@ class _Differ:
                         location="/servers",
                     )
                 )
+
+    def _webhooks(self) -> None:
+        """OpenAPI 3.1 `webhooks`, matched by name: one removed is `webhook-removed` (error,
+        subscribers stop receiving it), one added `webhook-added` (info). What a webhook sends is
+        not compared (see docs/openapi.md)."""
+
+        def names(doc: dict) -> dict[str, str]:
+            hooks = doc.get("webhooks")
+            return {str(k): str(k) for k in hooks} if isinstance(hooks, dict) else {}
+
+        b_hooks, r_hooks = names(self.base), names(self.rev)
+        for name in sorted(b_hooks.keys() - r_hooks.keys()):
+            self.findings.append(
+                Finding(
+                    id="webhook-removed",
+                    level=RULES["webhook-removed"],
+                    text=f"Removed the webhook {_q(name)}; subscribers stop receiving it.",
+                    location="/webhooks/" + escape(name),
+                )
+            )
+        for name in sorted(r_hooks.keys() - b_hooks.keys()):
+            self.findings.append(
+                Finding(
+                    id="webhook-added",
+                    level=RULES["webhook-added"],
+                    text=f"Added the webhook {_q(name)}.",
+                    location="/webhooks/" + escape(name),
+                )
+            )
 
     def _add(
         self,
@@ -945,6 +979,10 @@ class _Differ:
 
     def _emit(self, ctx: tuple, subject: _Subject, changes: tuple[Change, ...]) -> None:
         for kind, level, ptr, sentence in changes:
+            inside: tuple[str, ...] = ()
+            if _AT in ptr:
+                cut = ptr.index(_AT)
+                ptr, inside = ptr[:cut], ptr[cut + 1 :]
             nested = bool(ptr)
             rule = kind[1:] if kind.startswith("!") else self._rule(subject, kind, nested)
             if rule in _PARAMETER_DEFAULT_RULES:
@@ -964,7 +1002,7 @@ class _Differ:
                 rule,
                 level,
                 f"{where[0].upper()}{where[1:]}: {sentence}.",
-                location=subject.pointer + ptr,
+                location=subject.pointer + ptr + inside,
                 prop=prop,
                 section=subject.section,
             )
@@ -1128,6 +1166,16 @@ class _Differ:
                 (),
                 "now restricted to the values " + ", ".join(sorted(r.enum)),
             )
+        # --- x-extensible-enum: the values a request may send today; new ones may come, so only
+        # a removal (in a request) is a change (a response may return unknown values anyway)
+        if req and b.extensible_enum is not None and r.extensible_enum is not None:
+            for value in sorted(b.extensible_enum.keys() - r.extensible_enum.keys()):
+                yield (
+                    "x-extensible-enum-value-removed",
+                    ERROR,
+                    (),
+                    f"x-extensible-enum value {value} removed",
+                )
         if b.const != r.const and not same_values:
             if not b.has_const:
                 if req:
@@ -1158,6 +1206,7 @@ class _Differ:
                 (),
                 "additional properties are no longer accepted (additionalProperties: false)",
             )
+        yield from self._discriminator(b, r)
         if not comparable:
             return
         # --- bounds
@@ -1196,6 +1245,60 @@ class _Differ:
             for name in sorted(b_alts.keys() & r_alts.keys()):
                 for kind, level, ptr, text in self._compare(b_alts[name], r_alts[name], direction):
                     yield (kind, level, (keyword, name, *ptr), text)
+
+    @staticmethod
+    def _discriminator(b: Schema, r: Schema) -> Iterator[Change]:
+        """The schema's own discriminator: added, removed, its propertyName changed, mapping
+        entries added, deleted or pointing elsewhere (a bare schema name and its
+        `#/components/schemas/` reference are the same target). Info in both directions, as in
+        oasdiff: what a payload may contain is decided by the branches and properties, whose
+        changes are reported on their own."""
+        if not b.has_discriminator and not r.has_discriminator:
+            return
+        at = (_AT, "discriminator")
+
+        def named(schema: Schema) -> str:
+            name = schema.discriminator_property
+            return f" on {_q(name)}" if name else ""
+
+        if not r.has_discriminator:
+            yield ("discriminator-removed", INFO, at, f"discriminator{named(b)} removed")
+            return
+        if not b.has_discriminator:
+            yield ("discriminator-added", INFO, at, f"discriminator{named(r)} added")
+            return
+        if b.discriminator_property != r.discriminator_property:
+            yield (
+                "discriminator-property-name-changed",
+                INFO,
+                (*at, "propertyName"),
+                f"discriminator property name changed from {_q(b.discriminator_property)}"
+                f" to {_q(r.discriminator_property)}",
+            )
+        b_map, r_map = b.discriminator_mapping, r.discriminator_mapping
+        for key in sorted(b_map.keys() - r_map.keys()):
+            yield (
+                "discriminator-mapping-deleted",
+                INFO,
+                (*at, "mapping", key),
+                f"discriminator mapping {_q(key)} (to {_q(b_map[key])}) deleted",
+            )
+        for key in sorted(r_map.keys() - b_map.keys()):
+            yield (
+                "discriminator-mapping-added",
+                INFO,
+                (*at, "mapping", key),
+                f"discriminator mapping {_q(key)} (to {_q(r_map[key])}) added",
+            )
+        for key in sorted(b_map.keys() & r_map.keys()):
+            if b_map[key] != r_map[key]:
+                yield (
+                    "discriminator-mapping-changed",
+                    INFO,
+                    (*at, "mapping", key),
+                    f"discriminator mapping {_q(key)} changed from {_q(b_map[key])}"
+                    f" to {_q(r_map[key])}",
+                )
 
     @staticmethod
     def _bounds(b: Schema, r: Schema, req: bool) -> Iterator[Change]:

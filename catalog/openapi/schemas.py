@@ -45,6 +45,13 @@ class Schema:
     read_only: bool = False
     write_only: bool = False
     deprecated: bool = False
+    # x-extensible-enum (Zalando): the values known today, others may come: canonical -> value
+    extensible_enum: dict[str, Any] | None = None
+    # The schema's own discriminator (not inherited through allOf): propertyName (None when
+    # missing or not a string) and mapping (value -> target, schema names read as refs).
+    has_discriminator: bool = False
+    discriminator_property: str | None = None
+    discriminator_mapping: dict[str, str] = field(default_factory=dict)
     node: Any = None  # the (resolved) raw schema this was built from
 
     def single_branch(self) -> Any:
@@ -136,6 +143,20 @@ class SchemaIndex:
         s.read_only = node.get("readOnly") is True
         s.write_only = node.get("writeOnly") is True
         s.deprecated = node.get("deprecated") is True
+        if isinstance(node.get("x-extensible-enum"), list):
+            s.extensible_enum = {
+                canonical(v): v for v in node["x-extensible-enum"] if v is not None
+            }
+        discriminator = node.get("discriminator")
+        if isinstance(discriminator, dict):
+            s.has_discriminator = True
+            name = discriminator.get("propertyName")
+            s.discriminator_property = name if isinstance(name, str) else None
+            mapping = discriminator.get("mapping")
+            if isinstance(mapping, dict):
+                s.discriminator_mapping = {
+                    str(k): _mapping_target(v) for k, v in mapping.items() if isinstance(v, str)
+                }
         for keyword in ("oneOf", "anyOf"):
             branches = node.get(keyword)
             if not isinstance(branches, list):
@@ -146,6 +167,7 @@ class SchemaIndex:
             if len(kept) == 1 and len(branches) > 1 and not s.types and not s.properties:
                 # `anyOf: [X, {type: null}]` is "X or null": merge X in.
                 self._merge(s, self.get(kept[0]))
+                _take_discriminator(s, self.get(kept[0]))
             elif kept:
                 s.alternatives[keyword] = _keyed(kept)
         if isinstance(node.get("allOf"), list):
@@ -207,6 +229,8 @@ class SchemaIndex:
         into.read_only = into.read_only or part.read_only
         into.write_only = into.write_only or part.write_only
         into.deprecated = into.deprecated or part.deprecated
+        if part.extensible_enum is not None:
+            into.extensible_enum = {**part.extensible_enum, **(into.extensible_enum or {})}
 
 
 def _is_null(node: Any) -> bool:
@@ -215,6 +239,22 @@ def _is_null(node: Any) -> bool:
         or node.get("enum") == [None]
         or ("const" in node and node["const"] is None)
     )
+
+
+def _take_discriminator(into: Schema, part: Schema) -> None:
+    """`X or null` keeps X's discriminator (unless the wrapper has its own)."""
+    if part.has_discriminator and not into.has_discriminator:
+        into.has_discriminator = True
+        into.discriminator_property = part.discriminator_property
+        into.discriminator_mapping = dict(part.discriminator_mapping)
+
+
+def _mapping_target(value: str) -> str:
+    """A discriminator mapping value as a reference: a bare schema name ("Dog") is
+    `#/components/schemas/Dog`, anything with a "/" or "#" is already a reference."""
+    if "/" in value or "#" in value:
+        return value
+    return "#/components/schemas/" + value
 
 
 def _int_or_none(value: Any) -> int | None:
