@@ -8,6 +8,10 @@
   validation, policy enforcement, operations, findings, consumer notification).
 - ``GET /api/v1/api-versions/{id}/spec/`` — the stored findings of a version.
 
+Publish and the stored findings name, on every finding, the ``base_version`` it is against
+(whatever the policy's ``compare_against``), and list ``base_versions`` when the version was
+compared with more than one version.
+
 A document is sent as JSON ``{"spec": "<yaml or json text>"}`` or as a multipart file ``spec``.
 """
 
@@ -26,7 +30,12 @@ from rest_framework.views import APIView
 from catalog.models import Api, ApiOperation, ApiVersion
 from catalog.openapi.findings import summary
 from catalog.selectors.permissions import user_can_edit_service
-from catalog.selectors.specs import spec_findings, spec_for_version
+from catalog.selectors.specs import (
+    spec_compared_versions,
+    spec_finding_dicts,
+    spec_findings,
+    spec_for_version,
+)
 from catalog.services.specs import spec_check, spec_max_bytes
 from portal.api.exceptions import DomainError, problem
 
@@ -62,7 +71,10 @@ class SpecFindingSerializer(serializers.Serializer):
     section = serializers.CharField()
     base_version = serializers.CharField(
         required=False,
-        help_text="The version this finding is against (when compared with every supported version).",
+        help_text=(
+            "The version this finding is against. Always present in publish and stored findings; "
+            "in a spec-check only when compared with every supported version."
+        ),
     )
 
 
@@ -73,7 +85,11 @@ CheckResultSerializer = inline_serializer(
         "base_versions": serializers.ListField(
             child=serializers.CharField(),
             required=False,
-            help_text="Every version compared with, lowest first (policy compare_against: all_supported).",
+            help_text=(
+                "Every version compared with, lowest first: in a spec-check when the policy's "
+                "compare_against is all_supported; in publish and stored findings when there "
+                "were several."
+            ),
         ),
         "breaking": serializers.BooleanField(),
         "summary": serializers.DictField(child=serializers.IntegerField()),
@@ -96,6 +112,23 @@ def _too_large(request) -> Response | None:
             rule="spec-too-large",
         )
     return None
+
+
+def _stored_findings(spec) -> dict:
+    """The findings part of the publish and stored-findings bodies: ``base_version`` (the
+    closest version compared with), ``base_versions`` (only when there were several),
+    ``breaking``, ``summary`` and the findings, each naming its ``base_version``."""
+    findings = spec_findings(spec=spec)
+    compared = spec_compared_versions(spec=spec)
+    body = {
+        "base_version": compared[-1] if compared else None,
+        "breaking": any(f.is_error for f in findings),
+        "summary": summary(findings),
+        "findings": spec_finding_dicts(spec=spec),
+    }
+    if len(compared) > 1:
+        body["base_versions"] = compared
+    return body
 
 
 def _document(request, *, required: bool = True) -> str:
@@ -168,16 +201,12 @@ class SpecPublishView(APIView):
         with transaction.atomic():
             version = api_version_create(api=api, actor=request.user, **values)
         spec = spec_for_version(api_version=version)
-        findings = spec_findings(spec=spec)
         return Response(
             {
                 "id": version.pk,
                 "version": version.version,
-                "base_version": spec.compared_to.version if spec and spec.compared_to else None,
                 "operations": ApiOperation.objects.filter(api_version=version).count(),
-                "breaking": any(f.is_error for f in findings),
-                "summary": summary(findings),
-                "findings": [f.to_dict() for f in findings],
+                **_stored_findings(spec),
             },
             status=status.HTTP_201_CREATED,
         )
@@ -189,16 +218,7 @@ class VersionSpecView(APIView):
     @extend_schema(responses={200: CheckResultSerializer}, operation_id="api_version_spec")
     def get(self, request, pk: int):
         version = get_object_or_404(ApiVersion, pk=pk)
-        spec = spec_for_version(api_version=version)
-        findings = spec_findings(spec=spec)
-        return Response(
-            {
-                "base_version": spec.compared_to.version if spec and spec.compared_to else None,
-                "breaking": any(f.is_error for f in findings),
-                "summary": summary(findings),
-                "findings": [f.to_dict() for f in findings],
-            }
-        )
+        return Response(_stored_findings(spec_for_version(api_version=version)))
 
 
 urlpatterns = [

@@ -103,11 +103,22 @@ def spec_compared_versions(*, spec: ApiSpec | None) -> list[str]:
 
 def spec_findings_by_base(*, spec: ApiSpec | None) -> list[tuple[str, Finding]]:
     """Each stored finding with the version it is against: its own ``base_version`` when the
-    spec was compared with several versions, else the one version it was compared with."""
+    spec was compared with several versions, else the one version it was compared with (still
+    named when that version has since been deleted: ``compared_with`` keeps its string)."""
     if spec is None:
         return []
-    default = spec.compared_to.version if spec.compared_to_id else ""
+    compared = spec_compared_versions(spec=spec)
+    default = compared[-1] if compared else ""
     return [(f.get("base_version") or default, Finding.from_dict(f)) for f in spec.findings]
+
+
+def spec_finding_dicts(*, spec: ApiSpec | None) -> list[dict]:
+    """The stored findings as the API returns them: the engine's fields, in its order, each with
+    ``base_version`` — the version it is against, whatever the policy's ``compare_against``."""
+    return [
+        {**finding.to_dict(), "base_version": base}
+        for base, finding in spec_findings_by_base(spec=spec)
+    ]
 
 
 @dataclass
