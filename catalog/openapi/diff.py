@@ -1272,8 +1272,8 @@ class _Differ:
                 "discriminator-property-name-changed",
                 INFO,
                 (*at, "propertyName"),
-                f"discriminator property name changed from {_q(b.discriminator_property)}"
-                f" to {_q(r.discriminator_property)}",
+                f"discriminator property name changed from {_q(b.discriminator_property or 'none')}"
+                f" to {_q(r.discriminator_property or 'none')}",
             )
         b_map, r_map = b.discriminator_mapping, r.discriminator_mapping
         for key in sorted(b_map.keys() - r_map.keys()):
