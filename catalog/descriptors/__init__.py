@@ -1,10 +1,19 @@
-"""Backstage descriptor engine: read, validate and write ``catalog-info.yaml`` files.
+"""Backstage descriptor engine: read, validate and write ``catalog-info.yaml`` files (and
+read JSON dumps of Backstage's catalog API).
 
 Pure Python (PyYAML only); the Django importer in ``catalog.services.imports`` turns the
 resulting :class:`Catalog` into rows.
 """
 
-from .loader import Document, content_hash, load_documents, read_catalog, read_text
+from .loader import (
+    Document,
+    Dump,
+    content_hash,
+    load_documents,
+    load_dump,
+    read_catalog,
+    read_text,
+)
 from .model import Catalog, Entity, Problem
 from .refs import DEFAULT_NAMESPACE, KINDS, EntityRef, RefError, make_ref, parse_ref
 from .validate import REF_FIELDS, check_entity, resolve_catalog
@@ -16,6 +25,7 @@ __all__ = [
     "REF_FIELDS",
     "Catalog",
     "Document",
+    "Dump",
     "Entity",
     "EntityRef",
     "Problem",
@@ -25,6 +35,7 @@ __all__ = [
     "dump_documents",
     "entity_document",
     "load_documents",
+    "load_dump",
     "make_ref",
     "parse_ref",
     "read_catalog",

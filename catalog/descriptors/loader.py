@@ -1,6 +1,6 @@
-"""Read Backstage descriptor files: multi-document YAML with line numbers, directories,
-``Location`` following restricted to the given roots, and ``$text``/``$json``/``$yaml``
-placeholder substitution. Pure Python, no Django, no network.
+"""Read Backstage descriptor files: multi-document YAML with line numbers, JSON dumps of
+Backstage's catalog API, directories, ``Location`` following restricted to the given roots,
+and ``$text``/``$json``/``$yaml`` placeholder substitution. Pure Python, no Django, no network.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .refs import DEFAULT_NAMESPACE, KINDS, validate_name, validate_namespace
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json",)
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
 MAX_FILE_BYTES = 32 * 1024 * 1024
 #: list items and mapping entries per document, aliases expanded
@@ -45,12 +46,18 @@ _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 @dataclass(slots=True)
 class Document:
-    """One YAML document: 1-based ``index`` in its file, 1-based ``line`` of its content."""
+    """One YAML document: 1-based ``index`` in its file, 1-based ``line`` of its content.
+
+    ``dump``: an entity of a JSON dump of Backstage's catalog API (see :func:`load_dump`),
+    whose placeholders and Locations Backstage already resolved; ``origin`` is where
+    Backstage had read it."""
 
     index: int
     line: int
     data: Any
     lines: dict[str, int] = field(default_factory=dict)
+    dump: bool = False
+    origin: str = ""
 
 
 def _node_lines(node: yaml.Node) -> dict[str, int]:
@@ -167,6 +174,187 @@ def content_hash(data: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+# --------------------------------------------------------------------------- JSON dumps
+
+#: set by Backstage on every entity it serves: never part of what was written
+SERVER_FIELDS = ("relations", "status")
+SERVER_METADATA = ("uid", "etag", "generation")
+LOCATION_ANNOTATION = "backstage.io/managed-by-location"
+ORIGIN_ANNOTATION = "backstage.io/managed-by-origin-location"
+VIEW_URL_ANNOTATION = "backstage.io/view-url"
+EDIT_URL_ANNOTATION = "backstage.io/edit-url"
+SOURCE_LOCATION_ANNOTATION = "backstage.io/source-location"
+_JSON_START = re.compile(r'\A\s*(?:\[|\{\s*")')
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+@dataclass(slots=True)
+class Dump:
+    """A JSON file read by :func:`load_dump`.
+
+    ``shape``: ``array`` (``GET /api/catalog/entities``), ``page`` (an object with an
+    ``items`` array: ``/entities/by-query``, ``/entities/by-refs``), ``entity`` (one entity
+    object: ``/entities/by-name/…``), or ``None`` when the JSON is none of those (not a
+    Backstage catalog) or does not parse (``problems`` says where). ``total`` is a page's
+    ``totalItems``.
+    """
+
+    shape: str | None
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    total: int | None = None
+
+
+def _is_entity_like(value: object) -> bool:
+    return isinstance(value, dict) and "apiVersion" in value and "kind" in value
+
+
+def _is_entity_list(items: object, *, empty_ok: bool) -> bool:
+    """Objects (``null`` allowed: by-refs answers it for a missing ref), at least one of
+    which has ``apiVersion`` and ``kind``."""
+    if not isinstance(items, list) or not all(i is None or isinstance(i, dict) for i in items):
+        return False
+    return any(_is_entity_like(i) for i in items) or (empty_ok and not items)
+
+
+def _skip_value(text: str, index: int) -> int:
+    return _WS.match(text, _DECODER.raw_decode(text, index)[1]).end()
+
+
+def _array_offsets(text: str, index: int) -> list[int]:
+    """Offsets of the items of the JSON array starting at ``text[index]`` (valid JSON)."""
+    offsets: list[int] = []
+    index = _WS.match(text, index + 1).end()
+    while text[index] != "]":
+        offsets.append(index)
+        index = _skip_value(text, index)
+        if text[index] == ",":
+            index = _WS.match(text, index + 1).end()
+    return offsets
+
+
+def _member_offset(text: str, index: int, key: str) -> int:
+    """Offset of the value of ``key`` (the last one, as json.loads keeps) in the object
+    starting at ``text[index]`` (valid JSON that has ``key``)."""
+    found = index
+    index = _WS.match(text, index + 1).end()
+    while text[index] != "}":
+        name, end = _DECODER.raw_decode(text, index)
+        index = _WS.match(text, _WS.match(text, end).end() + 1).end()  # past ':'
+        if name == key:
+            found = index
+        index = _skip_value(text, index)
+        if text[index] == ",":
+            index = _WS.match(text, index + 1).end()
+    return found
+
+
+def _strip_server_fields(data: dict) -> tuple[dict, str]:
+    """The entity as it was written: without what Backstage adds when it serves it.
+
+    Drops ``relations``, ``status``, ``metadata.uid/etag/generation``, the
+    ``managed-by-location``/``managed-by-origin-location`` annotations, the
+    ``view-url``/``edit-url``/``source-location`` annotations when they are the ones
+    Backstage derives from that location, and ``metadata.namespace: default`` (Backstage
+    writes it on every entity). Returns ``(data, managed-by-location)``.
+    """
+    data = {k: v for k, v in data.items() if k not in SERVER_FIELDS}
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        return data, ""
+    metadata = {k: v for k, v in metadata.items() if k not in SERVER_METADATA}
+    if metadata.get("namespace") == DEFAULT_NAMESPACE:
+        del metadata["namespace"]
+    origin = ""
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, dict):
+        annotations = dict(annotations)
+        location = annotations.pop(LOCATION_ANNOTATION, None)
+        annotations.pop(ORIGIN_ANNOTATION, None)
+        if isinstance(location, str):
+            origin = location
+            for key, derived in _derived_annotations(location).items():
+                if annotations.get(key) in derived:
+                    del annotations[key]
+        if annotations:
+            metadata["annotations"] = annotations
+        else:
+            del metadata["annotations"]
+    data["metadata"] = metadata
+    return data, origin
+
+
+def _derived_annotations(location: str) -> dict[str, set[str]]:
+    """What Backstage's AnnotateLocationEntityProcessor adds for a ``url:`` location."""
+    if not location.startswith("url:"):
+        return {}
+    target = location[4:]
+    folder = target.split("?", 1)[0].rsplit("/", 1)[0] + "/"
+    return {
+        VIEW_URL_ANNOTATION: {target},
+        EDIT_URL_ANNOTATION: {
+            target.replace("/blob/", "/edit/", 1),  # GitHub, GitLab (/-/blob/ → /-/edit/)
+            target + ("&" if "?" in target else "?") + "mode=edit",  # Bitbucket
+        },
+        SOURCE_LOCATION_ANNOTATION: {
+            f"url:{folder}",
+            f"url:{folder.replace('/blob/', '/tree/', 1)}",
+        },
+    }
+
+
+def looks_like_json(text: str) -> bool:
+    """Starts as a JSON array or object would (``[`` or ``{"``), not as YAML usually does."""
+    return bool(_JSON_START.match(text))
+
+
+def load_dump(text: str, *, file: str = "<string>") -> Dump:
+    """Read a JSON dump of Backstage's catalog API into documents, one per entity.
+
+    ``document`` is the entity's 1-based index in the array (in ``items`` for a page);
+    ``line`` is the line where the entity's ``{`` is (pretty-printed dumps; 1 for every
+    entity of a one-line dump). Server-side fields are dropped (see
+    :func:`_strip_server_fields`). A syntax error is one problem with its line, column
+    and character offset; JSON of another shape gives ``shape=None`` and no problem.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        message = (
+            f"JSON syntax error: {exc.msg} at line {exc.lineno} column {exc.colno} "
+            f"(character {exc.pos})"
+        )
+        return Dump(None, problems=[Problem(file, None, exc.lineno, message, code="json")])
+    except RecursionError:
+        return Dump(
+            None, problems=[Problem(file, None, None, "JSON nested too deeply", code="json")]
+        )
+    start = _WS.match(text).end()
+    if _is_entity_list(data, empty_ok=False):
+        shape, items, offsets = "array", data, _array_offsets(text, start)
+    elif isinstance(data, dict) and _is_entity_list(
+        data.get("items"), empty_ok="totalItems" in data or "pageInfo" in data
+    ):
+        shape, items = "page", data["items"]
+        offsets = _array_offsets(text, _member_offset(text, start, "items"))
+    elif _is_entity_like(data):
+        shape, items, offsets = "entity", [data], [start]
+    else:
+        return Dump(None)
+    total = data.get("totalItems") if shape == "page" else None
+    dump = Dump(shape, total=total if type(total) is int else None)
+    line, previous = 1, 0
+    for index, (item, offset) in enumerate(zip(items, offsets, strict=True), start=1):
+        line += text.count("\n", previous, offset)
+        previous = offset
+        if item is None:
+            continue
+        entity, origin = _strip_server_fields(item)
+        dump.documents.append(Document(index, line, entity, dump=True, origin=origin))
+    return dump
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -200,7 +388,7 @@ def _walk(directory: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+            if name.endswith(YAML_SUFFIXES + JSON_SUFFIXES) and not name.startswith("."):
                 yield Path(dirpath) / name
 
 
@@ -279,6 +467,7 @@ class CatalogReader:
         self.seen: set[Path] = set()
         self.placeholder_files: set[Path] = set()
         self._budget = MAX_NODES
+        self._pages: list[tuple[str, int, int | None]] = []
         roots = []
         for raw in paths:
             path = Path(raw)
@@ -308,6 +497,13 @@ class CatalogReader:
             text = self._read_text(real, name, None, None, quiet=not explicit)
             if text is None:
                 continue
+            files = len(self.catalog.files)
+            if (real.suffix.lower() in JSON_SUFFIXES or looks_like_json(text)) and self._read_dump(
+                real, name, text, explicit=explicit
+            ):
+                if not explicit and len(self.catalog.files) > files:
+                    read_from_scan[real] = name
+                continue
             documents, problems = load_documents(text, file=name)
             if not explicit and (
                 _is_skeleton(text, documents, problems)
@@ -328,8 +524,78 @@ class CatalogReader:
             catalog.problems = [p for p in catalog.problems if p.file not in dropped]
             catalog.files = [f for f in catalog.files if f not in dropped]
             catalog.skipped.extend(sorted(dropped))
+        self._check_pages()
         self.catalog.files.sort()
         return self.catalog
+
+    def _read_dump(self, path: Path, name: str, text: str, *, explicit: bool) -> bool:
+        """Read a ``*.json`` file, or a file that starts like JSON, as a dump of Backstage's
+        catalog API. Returns False when the file is to be read as YAML instead (it is not
+        named ``*.json`` and is not a catalog dump, or is YAML that merely starts with ``{``).
+
+        In a directory scan, JSON that never mentions ``backstage.io/`` is ignored without
+        parsing it (a checkout holds package.json, lock files, OpenAPI documents …), and
+        JSON of another shape is listed as skipped. A syntax error is reported for a file
+        given explicitly or one that mentions ``backstage.io/`` and ``"apiVersion"``.
+        """
+        is_json_file = path.suffix.lower() in JSON_SUFFIXES
+        mentions = "backstage.io/" in text and '"apiVersion"' in text
+        if not explicit and not mentions:
+            return is_json_file  # a *.json that is not a candidate: neither read nor listed
+        dump = load_dump(text, file=name)
+        if dump.problems:
+            if not is_json_file and not load_documents(text, file=name)[1]:
+                return False  # YAML flow style, not JSON
+            if explicit or mentions:
+                self.catalog.files.append(name)
+                self.catalog.problems.extend(dump.problems)
+            else:
+                self.catalog.skipped.append(name)
+            return True
+        if dump.shape is None:
+            if not is_json_file:
+                return False
+            if explicit:
+                self.catalog.files.append(name)
+                self.catalog.problems.append(
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        "not a Backstage catalog: expected a JSON array of entities "
+                        "(/api/catalog/entities) or an object with an 'items' array "
+                        "(/api/catalog/entities/by-query)",
+                        code="not_catalog",
+                    )
+                )
+            else:
+                self.catalog.skipped.append(name)
+            return True
+        self.catalog.files.append(name)
+        if dump.shape == "page":
+            self._pages.append((name, len(dump.documents), dump.total))
+        self._read_documents(path, name, dump.documents)
+        return True
+
+    def _check_pages(self) -> None:
+        """Warn when the by-query pages read hold fewer entities than Backstage counted."""
+        if not self._pages:
+            return
+        held = sum(n for _, n, _ in self._pages)
+        total = max((t for _, _, t in self._pages if t is not None), default=0)
+        if held < total:
+            first = min(name for name, _, _ in self._pages)
+            self.catalog.problems.append(
+                Problem(
+                    first,
+                    None,
+                    None,
+                    f"the by-query pages read hold {held} entities but Backstage counted "
+                    f"totalItems {total}: pages are missing (follow pageInfo.nextCursor)",
+                    code="dump_incomplete",
+                    level="warning",
+                )
+            )
 
     def _read_text(
         self,
@@ -370,12 +636,44 @@ class CatalogReader:
     # -- documents
 
     def _read_documents(self, path: Path, name: str, documents: list[Document]) -> None:
+        problems = self.catalog.problems
         for document in documents:
             if document.data is None:
                 continue
-            entity = self._entity(path, name, document)
+            before = len(problems)
+            if document.dump and self._dumped_location(name, document):
+                entity = None
+            else:
+                entity = self._entity(path, name, document)
             if entity is not None:
+                entity.origin = document.origin
                 self.catalog.entities.append(entity)
+            if document.origin:
+                for problem in problems[before:]:
+                    problem.origin = problem.origin or document.origin
+
+    def _dumped_location(self, name: str, doc: Document) -> bool:
+        """A Location of a dump is skipped with a warning: Backstage already read its
+        targets, whose entities are in the dump; the targets are never followed."""
+        data = doc.data
+        if not isinstance(data, dict) or canonical_kind(data.get("kind")) != "Location":
+            return False
+        metadata = data.get("metadata")
+        label = metadata.get("name") if isinstance(metadata, dict) else None
+        subject = f"Location {label!r}" if isinstance(label, str) else "Location"
+        self.catalog.problems.append(
+            Problem(
+                name,
+                doc.index,
+                doc.line,
+                f"{subject} skipped: it comes from a Backstage API dump, where Backstage "
+                "already read its targets (their entities are in the dump); its targets "
+                "are not followed",
+                code="location_dump",
+                level="warning",
+            )
+        )
+        return True
 
     def _entity(self, path: Path, name: str, doc: Document) -> Entity | None:
         def fail(message: str, key: str = "", code: str = "invalid") -> None:
@@ -450,7 +748,8 @@ class CatalogReader:
         before = len(self.catalog.problems)
         self._budget = MAX_NODES
         try:
-            entity.data = self._substitute(entity, path, data, "")
+            # a dump's placeholders were resolved by Backstage: its data is kept as served
+            entity.data = data if doc.dump else self._substitute(entity, path, data, "")
         except RecursionError:  # a recursive alias (&a [*a]) or absurd nesting
             return fail("the document is recursive or nested too deeply", code="yaml")
         except _TooLarge:  # aliases expanding exponentially ("billion laughs")

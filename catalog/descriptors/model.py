@@ -12,8 +12,10 @@ from .refs import KINDS, EntityRef, make_ref
 class Problem:
     """Something wrong with one document: where it is and what is wrong.
 
-    ``document`` is the 1-based index of the YAML document inside ``file``; ``line`` is
-    1-based. ``level`` is ``error`` (the entity is not imported) or ``warning``.
+    ``document`` is the 1-based index of the YAML document inside ``file`` (in a JSON
+    dump of Backstage's catalog API: of the entity in the array); ``line`` is 1-based.
+    ``level`` is ``error`` (the entity is not imported) or ``warning``. ``origin`` is where
+    Backstage had read an entity of a dump (its ``backstage.io/managed-by-location``).
     """
 
     file: str
@@ -23,6 +25,7 @@ class Problem:
     code: str = "invalid"
     ref: str = ""
     level: str = "error"
+    origin: str = ""
 
     @property
     def location(self) -> str:
@@ -31,7 +34,8 @@ class Problem:
             parts.append(f"document {self.document}")
         if self.line is not None:
             parts.append(f"line {self.line}")
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        return f"{text} (from {self.origin})" if self.origin else text
 
     def __str__(self) -> str:
         subject = f" [{self.ref}]" if self.ref else ""
@@ -46,7 +50,7 @@ class Problem:
             "code": self.code,
             "ref": self.ref,
             "level": self.level,
-        }
+        } | ({"origin": self.origin} if self.origin else {})
 
 
 @dataclass(slots=True)
@@ -71,6 +75,8 @@ class Entity:
     refs: dict[str, list[EntityRef]] = field(default_factory=dict)
     #: references left out because their target failed (see ``resolve_catalog``)
     unresolved: list[str] = field(default_factory=list)
+    #: read from a JSON dump: where Backstage had read it (``managed-by-location``), else ""
+    origin: str = ""
 
     @property
     def ref(self) -> EntityRef:
@@ -109,6 +115,7 @@ class Entity:
             message,
             code=code,
             ref=self.key,
+            origin=self.origin,
         )
 
 
