@@ -77,6 +77,29 @@ _MEDIA_TYPE_RULES = {
     ),
 }
 
+# A media type whose schema comes or goes: (section, change) -> (rule, sentence); levels from
+# RULES. A media type without a schema admits any body: a request schema that appears restricts
+# what clients may send (error), a response schema that goes leaves clients without a contract.
+_MEDIA_SCHEMA_RULES = {
+    (REQUEST, "added"): (
+        "request-body-media-type-schema-added",
+        "The request media type {media} now has a schema; bodies that do not match it are refused.",
+    ),
+    (REQUEST, "removed"): (
+        "request-body-media-type-schema-removed",
+        "The request media type {media} no longer has a schema.",
+    ),
+    (RESPONSE, "added"): (
+        "response-body-media-type-schema-added",
+        "The media type {media} of the {code} response now has a schema.",
+    ),
+    (RESPONSE, "removed"): (
+        "response-body-media-type-schema-removed",
+        "The media type {media} of the {code} response no longer has a schema; clients lose"
+        " the description of what it returns.",
+    ),
+}
+
 # A parameter's default is what the server assumes when the client omits it: changing or
 # removing it changes the meaning of existing calls (oasdiff: error); adding one is documentation.
 _PARAMETER_DEFAULT_RULES = frozenset(
@@ -778,9 +801,20 @@ class _Differ:
             b_media, r_media = b_map[b_key][1], r_map[r_key][1]
             b_schema = b_media.get("schema") if isinstance(b_media, dict) else None
             r_schema = r_media.get("schema") if isinstance(r_media, dict) else None
-            if b_schema is None or r_schema is None:
-                continue
             original = r_map[r_key][0]
+            if b_schema is None or r_schema is None:
+                if (b_schema is None) != (r_schema is None):
+                    change = "added" if b_schema is None else "removed"
+                    rule, text = _MEDIA_SCHEMA_RULES[section, change]
+                    self._add(
+                        ctx,
+                        rule,
+                        RULES[rule],
+                        text.format(media=original, code=code),
+                        location=(*location, "content", original, "schema"),
+                        section=section,
+                    )
+                continue
             where = f"request body ({original})" if req else f"{code} response ({original})"
             subject = _Subject(section, "body", where, (*location, "content", original, "schema"))
             self._emit(ctx, subject, self._compare(b_schema, r_schema, section))

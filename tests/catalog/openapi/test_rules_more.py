@@ -390,3 +390,38 @@ def test_documents_without_webhooks_or_with_malformed_ones_give_nothing():
     malformed = {**document({}), "webhooks": ["pet.created"]}
     assert run(malformed, plain) == []
     assert run(hooks("pet.created"), hooks("pet.created")) == []
+
+
+# ---------------------------------------------------------------- a media type's schema
+
+
+def bodies(with_schema: bool) -> tuple[dict, dict]:
+    """POST /pets taking and returning application/json, with or without schemas."""
+    media = {"schema": {"type": "object"}} if with_schema else {}
+    op = {
+        "requestBody": {"content": {"application/json": copy.deepcopy(media)}},
+        "responses": {
+            "200": {"description": "ok", "content": {"application/json": copy.deepcopy(media)}}
+        },
+    }
+    return document({"/pets": {"post": op}})
+
+
+def test_a_media_type_schema_added_or_removed_in_both_directions():
+    plain, typed = bodies(False), bodies(True)
+    request_at = "/paths/~1pets/post/requestBody/content/application~1json/schema"
+    response_at = "/paths/~1pets/post/responses/200/content/application~1json/schema"
+    assert found(run(plain, typed)) == [
+        ("request-body-media-type-schema-added", "error", request_at, ""),
+        ("response-body-media-type-schema-added", "info", response_at, ""),
+    ]
+    assert found(run(typed, plain)) == [
+        ("request-body-media-type-schema-removed", "info", request_at, ""),
+        ("response-body-media-type-schema-removed", "warning", response_at, ""),
+    ]
+    texts = {f.id: f.text for f in run(plain, typed)}
+    assert texts["request-body-media-type-schema-added"] == (
+        "The request media type application/json now has a schema; bodies that do not match it"
+        " are refused."
+    )
+    assert run(plain, plain) == []
