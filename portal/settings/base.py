@@ -189,6 +189,11 @@ SPECTACULAR_SETTINGS = {
         "RoadmapItemStatusEnum": "portal.health.models.RoadmapItem.Status",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # 401 (and 403 where a signed-in caller can be refused) on every authenticated operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.document_auth_refusals",
+    ],
     # Swagger UI is served from our own static files: no CDN at run time.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
