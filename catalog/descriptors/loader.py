@@ -322,8 +322,8 @@ def load_dump(text: str, *, file: str = "<string>") -> Dump:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         message = (
-            f"JSON syntax error: {exc.msg} at line {exc.lineno} column {exc.colno} "
-            f"(character {exc.pos})"
+            f"JSON syntax error: {exc.msg} (line {exc.lineno}, column {exc.colno}, "
+            f"character {exc.pos})"
         )
         return Dump(None, problems=[Problem(file, None, exc.lineno, message, code="json")])
     except RecursionError:

@@ -1719,9 +1719,10 @@ def import_job_run(*, job_id: int) -> None:
                 if job.payload_kind == ImportJob.PayloadKind.ZIP:
                     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
                         for name in members:
-                            target = root / name
-                            target.parent.mkdir(parents=True, exist_ok=True)
-                            target.write_bytes(archive.read(name)[:MAX_UNPACKED_BYTES])
+                            # not ``target``: the import reads the whole unpacked root
+                            member = root / name
+                            member.parent.mkdir(parents=True, exist_ok=True)
+                            member.write_bytes(archive.read(name)[:MAX_UNPACKED_BYTES])
                 else:
                     with tarfile.open(fileobj=io.BytesIO(payload), mode="r:*") as archive:
                         archive.extractall(
