@@ -39,6 +39,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
+from portal.benchutil import CpuAccount, child_pids, children_cpu_seconds, read_proc_stat
+
 READY_TIMEOUT_SECONDS = 45
 BENCH_USERNAME = "bench-http"
 
@@ -150,24 +152,32 @@ def run(*, stdout, options) -> None:
                 stdout.write(f"{endpoint.name:<34} skipped: no session (see above)")
                 continue
             run_load = _wrk if loader == "wrk" else _python_load
-            web_pids, db_pids = server.worker_pids(), _database_backend_pids()
-            cpu_before = (_cpu_seconds(web_pids), _cpu_seconds(db_pids))
-            result = run_load(
-                url=server.base + endpoint.path,
-                headers=headers[endpoint.auth],
-                concurrency=options["concurrency"],
-                duration=options["duration"],
-                max_requests=options["max_requests"],
-            )
-            web_ms, db_ms = (
-                (_cpu_seconds(pids) - before) * 1000 / max(1, result.requests)
-                for pids, before in zip((web_pids, db_pids), cpu_before, strict=True)
-            )
+            with _CpuWatch(master=server.proc.pid) as cpu:
+                result = run_load(
+                    url=server.base + endpoint.path,
+                    headers=headers[endpoint.auth],
+                    concurrency=options["concurrency"],
+                    duration=options["duration"],
+                    max_requests=options["max_requests"],
+                )
+            per_request = 1000 / max(1, result.requests)
             stdout.write(
                 f"{endpoint.name[:34]:<34} {result.rps:>8.1f} {result.p50:>8.1f} "
                 f"{result.p95:>8.1f} {result.p99:>8.1f} {result.requests:>9} {result.errors:>7}"
-                f" {web_ms:>11.1f} + {db_ms:>5.1f}"
+                f" {cpu.web_seconds * per_request:>11.1f} + {cpu.db.seconds * per_request:>5.1f}"
             )
+            if cpu.workers.started or cpu.db.ended:
+                stdout.write(
+                    f"{'':<34} {cpu.workers.started} gunicorn worker(s) replaced, "
+                    f"{cpu.db.ended} database backend(s) closed during this run: counted "
+                    "(web exactly, a new worker's start-up included; db up to the last sample)"
+                )
+        stdout.write(
+            "CPU ms/req: web = gunicorn workers, replaced ones included (live workers' time plus "
+            "the master's reaped-children time); db = PostgreSQL backends, summed per backend "
+            f"seen (sampled every {_CpuWatch.interval:.0f} s: a backend that exits loses at most "
+            "its last interval)"
+        )
         stdout.write(f"load average after {_loadavg()}; gunicorn log: {server.log_path}")
     stdout.write(f"gunicorn stopped ({server.stop_summary})")
 
@@ -356,13 +366,6 @@ class _Gunicorn:
         tail = self.log_path.read_text()[-2000:]
         raise CommandError(f"gunicorn did not become ready ({last}). Log:\n{tail}")
 
-    def worker_pids(self) -> list[int]:
-        try:
-            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(pid) for pid in children.split()]
-
     def __exit__(self, *exc) -> None:
         if self.proc is None or self.proc.poll() is not None:
             self.stop_summary = "already exited"
@@ -379,26 +382,72 @@ class _Gunicorn:
         self._log.close()
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far (Linux /proc; 0 elsewhere)."""
-    total = 0
-    for pid in pids:
+class _CpuWatch:
+    """CPU of the web workers and their database backends during one endpoint's load.
+
+    Web: ``children_cpu_seconds`` of the gunicorn master at the start and the end — exact even
+    when workers are recycled (``max_requests``) or killed meanwhile, never negative. Database:
+    the PostgreSQL backends of this database other than the bench's own, read from /proc every
+    ``interval`` seconds by a thread and summed per backend seen (``CpuAccount``): backends that
+    replaced workers open count from zero. 0 where there is no /proc (or on SQLite, whose work is
+    inside the workers)."""
+
+    interval = 1.0
+
+    def __init__(self, *, master: int) -> None:
+        self.master = master
+        self.workers = CpuAccount()
+        self.db = CpuAccount()
+        self.web_seconds = 0.0
+        self._exclude = _own_backend_pid()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bench-cpu", daemon=True)
+
+    def _sample(self) -> None:
+        self.workers.sample(read_proc_stat(pid) for pid in child_pids(self.master))
+        pids = _database_backend_pids(exclude=self._exclude)
+        self.db.sample(read_proc_stat(pid) for pid in pids)
+
+    def _loop(self) -> None:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / os.sysconf("SC_CLK_TCK")
+            while not self._stop.wait(self.interval):
+                self._sample()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def __enter__(self) -> _CpuWatch:
+        self._web_before = children_cpu_seconds(self.master)
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        after = children_cpu_seconds(self.master)
+        if self._web_before is not None and after is not None:
+            self.web_seconds = after - self._web_before
 
 
-def _database_backend_pids() -> list[int]:
-    """PostgreSQL backends of this database other than ours (the web workers' connections)."""
+def _own_backend_pid() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _database_backend_pids(*, exclude: int | None = None) -> list[int]:
+    """PostgreSQL backends of this database other than the caller's own connection and
+    ``exclude`` (the web workers' connections)."""
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            "AND pid <> pg_backend_pid() AND pid <> %s AND backend_type = 'client backend'",
+            [exclude or 0],
         )
         return [row[0] for row in cursor.fetchall()]
 
