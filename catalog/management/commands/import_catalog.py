@@ -15,12 +15,14 @@ from catalog.services.imports import CatalogImportRefused, ImportReport, catalog
 
 class Command(BaseCommand):
     help = (
-        "Import Backstage catalog-info.yaml files or directories (recursively, following "
-        "relative Locations and $text references). Re-running changes only what changed."
+        "Import Backstage catalog-info.yaml files, JSON dumps of Backstage's catalog API "
+        "(/api/catalog/entities, /entities/by-query pages) or directories of either "
+        "(recursively, following relative Locations and $text references; a dump's "
+        "Locations are not followed). Re-running changes only what changed."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="Files or directories")
+        parser.add_argument("paths", nargs="+", help="Files (YAML or JSON dumps) or directories")
         parser.add_argument(
             "--source",
             help="Name of this source (default: the paths). Pruning only touches entities of the same source.",

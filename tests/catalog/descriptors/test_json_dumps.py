@@ -312,6 +312,17 @@ def test_a_kubernetes_list_mentioning_backstage_is_not_a_dump_but_its_entities_a
     assert [p.code for p in catalog.problems] == ["unknown_kind"]
 
 
+def test_a_broken_dump_found_by_a_scan_is_reported_not_skipped(tmp_path):
+    text = json.dumps([TEAM, component("a")], indent=2)
+    write(tmp_path / "dump/entities.json", text[: len(text) // 2])
+    catalog = read_catalog([tmp_path])
+    assert catalog.skipped == [] and catalog.entities == []
+    assert catalog.files == ["dump/entities.json"]
+    assert [(p.file, p.code, p.level) for p in catalog.problems] == [
+        ("dump/entities.json", "json", "error")
+    ]
+
+
 def test_an_explicit_json_file_that_is_not_a_catalog_is_an_error(tmp_path):
     path = write(tmp_path / "package.json", json.dumps({"name": "x"}))
     (problem,) = read_catalog([path]).problems

@@ -142,6 +142,21 @@ def test_dump_pages_in_an_uploaded_archive_and_a_one_file_upload(
     )
 
 
+def test_a_dump_posted_as_a_yaml_body(api_client, admin, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(admin).post(
+            URL + "?source=shop", data=DUMP.read_bytes(), content_type="application/yaml"
+        )
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert job.summary["created"] == 17
+    # the body is saved as catalog-info.yaml and recognised as a dump by its content
+    assert {(p["file"], p["code"]) for p in job.problems} == {
+        ("catalog-info.yaml", "location_dump")
+    }
+
+
 def test_an_uploaded_malformed_dump_fails_with_its_position_and_writes_nothing(
     api_client, admin, django_capture_on_commit_callbacks
 ):
