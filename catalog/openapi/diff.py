@@ -280,6 +280,65 @@ _LIMITS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Lifecycle:
+    """The rule ids for deprecating one kind of thing (a parameter, a request or response
+    property). Deprecating needs no sunset unless the policy asks for notice (`deprecation_days`);
+    a sunset given must be a date far enough away; once deprecated, its sunset may not go nor
+    move earlier than the notice allows."""
+
+    deprecated: str
+    with_sunset: str
+    sunset_missing: str
+    sunset_parse: str
+    too_small: str
+    reactivated: str
+    sunset_deleted: str = ""  # "" : oasdiff has no id for it
+    sunset_changed: str = ""
+
+
+_PARAMETER_LIFECYCLE = _Lifecycle(
+    deprecated="request-parameter-deprecated",
+    with_sunset="request-parameter-deprecated",
+    sunset_missing="request-parameter-deprecated-sunset-missing",
+    sunset_parse="request-parameter-sunset-parse",
+    too_small="request-parameter-sunset-date-too-small",
+    reactivated="request-parameter-reactivated",
+    sunset_deleted="request-parameter-sunset-deleted",
+    sunset_changed="request-parameter-sunset-date-changed-too-small",
+)
+
+_ENDPOINT_SUNSET = _Lifecycle(
+    deprecated="endpoint-deprecated",
+    with_sunset="endpoint-deprecated",
+    sunset_missing="api-deprecated-sunset-missing",
+    sunset_parse="api-deprecated-sunset-parse",
+    too_small="api-sunset-date-too-small",
+    reactivated="endpoint-reactivated",
+    sunset_deleted="sunset-deleted",
+    sunset_changed="api-sunset-date-changed-too-small",
+)
+
+_PROPERTY_LIFECYCLE = {
+    section: _Lifecycle(
+        deprecated=f"{section}-property-deprecated",
+        with_sunset=f"{section}-property-deprecated-with-sunset",
+        sunset_missing=f"{section}-property-deprecated-sunset-missing",
+        sunset_parse=f"{section}-property-deprecated-sunset-invalid",
+        too_small=f"{section}-property-sunset-date-too-small",
+        reactivated=f"{section}-property-reactivated",
+    )
+    for section in (REQUEST, RESPONSE)
+}
+
+
+def _parse_date(value: Any) -> date | None:
+    try:
+        return parse_sunset(value)
+    except ValueError:
+        return None
+
+
 @dataclass(slots=True)
 class _Subject:
     """Where a schema sits in an operation, to name the rules and write the sentences."""
@@ -503,6 +562,68 @@ class _Differ:
         self._responses(ctx, b_op, r_op)
         self._security(ctx, b_op, r_op)
 
+    def _deprecation(self, ids: _Lifecycle, b: dict, r: dict) -> Iterator[tuple[str, str, str]]:
+        """(rule, level, fragment) for the `deprecated` flag and `x-sunset` of `b` -> `r` (a
+        parameter or a property schema); fragments read after "<the thing>: "."""
+        was, now = b.get("deprecated") is True, r.get("deprecated") is True
+        if was and not now:
+            yield (ids.reactivated, INFO, "no longer deprecated")
+            return
+        if not now:
+            return
+        if was:
+            yield from self._sunset_moved(ids, b.get("x-sunset"), r.get("x-sunset"))
+            return
+        sunset_value = r.get("x-sunset")
+        days = self.options.deprecation_days
+        if sunset_value is None:
+            yield (ids.deprecated, INFO, "deprecated")
+            if days > 0:
+                yield (
+                    ids.sunset_missing,
+                    ERROR,
+                    f"deprecated without an x-sunset date (at least {days} days of notice are"
+                    " required)",
+                )
+            return
+        yield (ids.with_sunset, INFO, f"deprecated with sunset {sunset_value}")
+        sunset = _parse_date(sunset_value)
+        if sunset is None:
+            yield (ids.sunset_parse, ERROR, f"the x-sunset value {sunset_value!r} is not a date")
+            return
+        left = (sunset - self.today).days
+        if left < days or left < 0:
+            yield (
+                ids.too_small,
+                ERROR,
+                f"the sunset date {sunset.isoformat()} is {left} days away; at least {days} are"
+                " required",
+            )
+
+    def _sunset_moved(
+        self, ids: _Lifecycle, b_value: Any, r_value: Any
+    ) -> Iterator[tuple[str, str, str]]:
+        """Still deprecated: its sunset removed (error: the promised date is gone), or moved
+        earlier to a date less than the required notice away (error)."""
+        if b_value is None or b_value == r_value:
+            return
+        if r_value is None:
+            if ids.sunset_deleted:
+                yield (ids.sunset_deleted, ERROR, f"the sunset date {b_value} was removed")
+            return
+        before, after = _parse_date(b_value), _parse_date(r_value)
+        if before is None or after is None or after >= before:
+            return
+        days = self.options.deprecation_days
+        left = (after - self.today).days
+        if left <= days and ids.sunset_changed:
+            yield (
+                ids.sunset_changed,
+                ERROR,
+                f"the sunset date moved from {before.isoformat()} to {after.isoformat()},"
+                f" {left} days away (at least {days} are required)",
+            )
+
     def _lifecycle(self, ctx: tuple, b_op: dict, r_op: dict) -> None:
         method, path, _ = ctx
         was, now = bool(b_op.get("deprecated")), bool(r_op.get("deprecated"))
@@ -546,6 +667,17 @@ class _Differ:
                     "api-sunset-date-too-small",
                     ERROR,
                     f"The sunset date {sunset.isoformat()} is {left} days away; at least {days} are required.",
+                    location=("paths", path, method, "x-sunset"),
+                )
+        elif was and now:
+            for rule, level, fragment in self._sunset_moved(
+                _ENDPOINT_SUNSET, b_op.get("x-sunset"), r_op.get("x-sunset")
+            ):
+                self._add(
+                    ctx,
+                    rule,
+                    level,
+                    f"The deprecated endpoint: {fragment}.",
                     location=("paths", path, method, "x-sunset"),
                 )
         elif was and not now:
@@ -607,6 +739,17 @@ class _Differ:
                 str(param["name"]),
             )
             if r is None:
+                sunset = _parse_date(b.get("x-sunset")) if b.get("x-sunset") is not None else None
+                if b.get("deprecated") and sunset is not None and sunset > self.today:
+                    self._add(
+                        ctx,
+                        "request-parameter-removed-before-sunset",
+                        ERROR,
+                        f"Removed the {label} before its sunset date {sunset.isoformat()}.",
+                        location=location,
+                        section=REQUEST,
+                    )
+                    continue
                 if b.get("deprecated"):
                     rule, level = "request-parameter-removed-with-deprecation", INFO
                 else:
@@ -633,6 +776,15 @@ class _Differ:
                 )
                 continue
             self._requiredness(ctx, "request-parameter", label, b, r, location)
+            for rule, level, fragment in self._deprecation(_PARAMETER_LIFECYCLE, b, r):
+                self._add(
+                    ctx,
+                    rule,
+                    level,
+                    f"{label[0].upper()}{label[1:]}: {fragment}.",
+                    location=location,
+                    section=REQUEST,
+                )
             b_schema, r_schema = self._param_schema(b), self._param_schema(r)
             if b_schema is not None and r_schema is not None:
                 subject = _Subject(REQUEST, "parameter", label, (*location, "schema"))
@@ -1430,6 +1582,16 @@ class _Differ:
                     else:
                         yield ("!response-property-became-required", INFO, ptr, "became required")
             b_prop, r_prop = b.properties[name], r.properties[name]
+            r_schema = self.r_schemas.get(r_prop)
+            if not (r_schema.read_only if req else r_schema.write_only):
+                b_node = self.b_schemas.get(b_prop).node
+                r_node = r_schema.node
+                for rule, level, fragment in self._deprecation(
+                    _PROPERTY_LIFECYCLE[direction],
+                    b_node if isinstance(b_node, dict) else {},
+                    r_node if isinstance(r_node, dict) else {},
+                ):
+                    yield (f"!{rule}", level, (*ptr, _AT, "deprecated"), fragment)
             if b_prop == r_prop and isinstance(b_prop, dict) and _LEAF_OR_REF.isdisjoint(b_prop):
                 continue  # the common case: an unchanged leaf property
             for kind, level, sub, text in self._compare(b_prop, r_prop, direction):

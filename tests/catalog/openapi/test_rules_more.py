@@ -11,6 +11,7 @@ import pytest
 
 from tests.catalog.openapi.builders import (
     document,
+    operation_pair,
     parameter_pair,
     request_pair,
     response_pair,
@@ -425,3 +426,227 @@ def test_a_media_type_schema_added_or_removed_in_both_directions():
         " are refused."
     )
     assert run(plain, plain) == []
+
+
+# ---------------------------------------------------------------- parameter and property lifecycle
+
+
+def limit(**extra) -> list[dict]:
+    return [{"name": "limit", "in": "query", "schema": {"type": "integer"}, **extra}]
+
+
+LIMIT_AT = "/paths/~1pets/get/parameters/query/limit"
+DEP = {"deprecated": True}
+
+PARAMETER_LIFECYCLE = [
+    # (name, base extra, revision extra, options, forward, reverse)
+    (
+        "deprecated",
+        {},
+        DEP,
+        {},
+        [("request-parameter-deprecated", "info")],
+        [("request-parameter-reactivated", "info")],
+    ),
+    (
+        "deprecated-with-sunset",
+        {},
+        {**DEP, "x-sunset": "2026-01-01"},
+        {"deprecation_days": 180},
+        [("request-parameter-deprecated", "info")],
+        [("request-parameter-reactivated", "info")],
+    ),
+    (
+        "sunset-missing",
+        {},
+        DEP,
+        {"deprecation_days": 180},
+        [
+            ("request-parameter-deprecated", "info"),
+            ("request-parameter-deprecated-sunset-missing", "error"),
+        ],
+        [("request-parameter-reactivated", "info")],
+    ),
+    (
+        "sunset-too-small",
+        {},
+        {**DEP, "x-sunset": "2025-07-01"},
+        {"deprecation_days": 180},
+        [
+            ("request-parameter-deprecated", "info"),
+            ("request-parameter-sunset-date-too-small", "error"),
+        ],
+        [("request-parameter-reactivated", "info")],
+    ),
+    (
+        "sunset-parse",
+        {},
+        {**DEP, "x-sunset": "after the summer"},
+        {},
+        [("request-parameter-deprecated", "info"), ("request-parameter-sunset-parse", "error")],
+        [("request-parameter-reactivated", "info")],
+    ),
+    (
+        "sunset-deleted",
+        {**DEP, "x-sunset": "2026-01-01"},
+        DEP,
+        {},
+        [("request-parameter-sunset-deleted", "error")],
+        [],  # a sunset given to a deprecated parameter: more notice, not less
+    ),
+    (
+        "sunset-moved-too-close",
+        {**DEP, "x-sunset": "2026-01-01"},
+        {**DEP, "x-sunset": "2025-07-01"},
+        {"deprecation_days": 90},
+        [("request-parameter-sunset-date-changed-too-small", "error")],
+        [],  # moved later
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "b_extra", "r_extra", "options", "forward", "reverse"),
+    PARAMETER_LIFECYCLE,
+    ids=[c[0] for c in PARAMETER_LIFECYCLE],
+)
+def test_parameter_lifecycle_in_both_directions(name, b_extra, r_extra, options, forward, reverse):
+    base, rev = parameter_pair(limit(**b_extra), limit(**r_extra))
+    assert found(run(base, rev, today=TODAY, **options)) == sorted(
+        (rule, level, LIMIT_AT, "") for rule, level in forward
+    )
+    assert found(run(rev, base, today=TODAY, **options)) == sorted(
+        (rule, level, LIMIT_AT, "") for rule, level in reverse
+    )
+
+
+def test_parameter_lifecycle_sentences():
+    base, rev = parameter_pair(limit(), limit(**DEP, **{"x-sunset": "2025-07-01"}))
+    assert [f.text for f in run(base, rev, today=TODAY, deprecation_days=180)] == [
+        "Query parameter 'limit': the sunset date 2025-07-01 is 30 days away; at least 180 are"
+        " required.",
+        "Query parameter 'limit': deprecated with sunset 2025-07-01.",
+    ]
+
+
+def test_sunset_moved_earlier_but_still_far_enough_is_fine():
+    base, rev = parameter_pair(
+        limit(**DEP, **{"x-sunset": "2026-06-01"}), limit(**DEP, **{"x-sunset": "2026-01-01"})
+    )
+    assert run(base, rev, today=TODAY, deprecation_days=90) == []
+
+
+@pytest.mark.parametrize(
+    ("sunset", "expected"),
+    [
+        ("2099-01-01", [("request-parameter-removed-before-sunset", "error")]),
+        ("2020-01-01", [("request-parameter-removed-with-deprecation", "info")]),
+        ("someday", [("request-parameter-removed-with-deprecation", "info")]),
+    ],
+)
+def test_a_deprecated_parameter_removed_before_its_sunset(sunset, expected):
+    base, rev = parameter_pair(limit(**DEP, **{"x-sunset": sunset}), [])
+    assert found(run(base, rev, today=TODAY)) == sorted(
+        (rule, level, LIMIT_AT, "") for rule, level in expected
+    )
+
+
+def test_endpoint_sunset_deleted_or_moved_too_close():
+    def op(sunset):
+        return {"deprecated": True, **({"x-sunset": sunset} if sunset else {})}
+
+    at = "/paths/~1pets/get/x-sunset"
+    base, rev = operation_pair(op("2026-01-01"), op(None))
+    assert found(run(base, rev, today=TODAY)) == [("sunset-deleted", "error", at, "")]
+    assert run(rev, base, today=TODAY) == []
+    base, rev = operation_pair(op("2026-01-01"), op("2025-06-15"))
+    (finding,) = run(base, rev, today=TODAY, deprecation_days=30)
+    assert (finding.id, finding.level, finding.location) == (
+        "api-sunset-date-changed-too-small",
+        "error",
+        at,
+    )
+    assert finding.text == (
+        "The deprecated endpoint: the sunset date moved from 2026-01-01 to 2025-06-15, 14 days"
+        " away (at least 30 are required)."
+    )
+    assert run(rev, base, today=TODAY, deprecation_days=30) == []
+
+
+def prop_pair(section: str, b_extra: dict, r_extra: dict, **flags) -> tuple[dict, dict]:
+    def schema(extra):
+        return {"type": "object", "properties": {"name": {"type": "string", **flags, **extra}}}
+
+    build = request_pair if section == "request" else response_pair
+    return build(schema(b_extra), schema(r_extra))
+
+
+PROPERTY_LIFECYCLE = [
+    ("deprecated", {}, DEP, {}, [("property-deprecated", "info")]),
+    (
+        "with-sunset",
+        {},
+        {**DEP, "x-sunset": "2026-01-01"},
+        {"deprecation_days": 30},
+        [("property-deprecated-with-sunset", "info")],
+    ),
+    (
+        "sunset-missing",
+        {},
+        DEP,
+        {"deprecation_days": 30},
+        [("property-deprecated", "info"), ("property-deprecated-sunset-missing", "error")],
+    ),
+    (
+        "sunset-invalid",
+        {},
+        {**DEP, "x-sunset": "soon"},
+        {},
+        [
+            ("property-deprecated-with-sunset", "info"),
+            ("property-deprecated-sunset-invalid", "error"),
+        ],
+    ),
+    (
+        "sunset-too-small",
+        {},
+        {**DEP, "x-sunset": "2025-06-10"},
+        {"deprecation_days": 30},
+        [
+            ("property-deprecated-with-sunset", "info"),
+            ("property-sunset-date-too-small", "error"),
+        ],
+    ),
+    ("reactivated", DEP, {}, {}, [("property-reactivated", "info")]),
+]
+
+
+@pytest.mark.parametrize("section", ["request", "response"])
+@pytest.mark.parametrize(
+    ("name", "b_extra", "r_extra", "options", "expected"),
+    PROPERTY_LIFECYCLE,
+    ids=[c[0] for c in PROPERTY_LIFECYCLE],
+)
+def test_property_lifecycle(section, name, b_extra, r_extra, options, expected):
+    base, rev = prop_pair(section, b_extra, r_extra)
+    schema_at = REQUEST_SCHEMA if section == "request" else RESPONSE_SCHEMA
+    at = schema_at + "/properties/name/deprecated"
+    assert found(run(base, rev, today=TODAY, **options)) == sorted(
+        (f"{section}-{rule}", level, at, "name") for rule, level in expected
+    )
+
+
+def test_property_lifecycle_sentence_and_ignored_sides():
+    base, rev = prop_pair("response", {}, {**DEP, "x-sunset": "2026-01-01"})
+    (finding,) = run(base, rev, today=TODAY)
+    assert finding.text == (
+        "Response property 'name' in the 200 response (application/json): deprecated with sunset"
+        " 2026-01-01."
+    )
+    # readOnly properties are not sent, writeOnly ones not returned: their deprecation is moot
+    assert (
+        run(*prop_pair("request", {}, DEP, readOnly=True), today=TODAY, deprecation_days=30) == []
+    )
+    assert (
+        run(*prop_pair("response", {}, DEP, writeOnly=True), today=TODAY, deprecation_days=30) == []
+    )
