@@ -535,7 +535,8 @@ class CatalogReader:
 
         In a directory scan, JSON that never mentions ``backstage.io/`` is ignored without
         parsing it (a checkout holds package.json, lock files, OpenAPI documents …), and
-        JSON of another shape is listed as skipped. A syntax error is reported for a file
+        JSON of another shape, or whose entities are not Backstage ones, is listed as
+        skipped. A syntax error is reported for a file
         given explicitly or one that mentions ``backstage.io/`` and ``"apiVersion"``.
         """
         is_json_file = path.suffix.lower() in JSON_SUFFIXES
@@ -552,7 +553,9 @@ class CatalogReader:
             else:
                 self.catalog.skipped.append(name)
             return True
-        if dump.shape is None:
+        if dump.shape is None or not (explicit or _looks_like_descriptor(dump.documents)):
+            # in a scan, as for YAML: only Backstage entities make a catalog (not a
+            # Kubernetes List that happens to mention backstage.io/)
             if not is_json_file:
                 return False
             if explicit:

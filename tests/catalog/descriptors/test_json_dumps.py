@@ -301,13 +301,15 @@ def test_json_that_is_not_a_catalog_is_skipped_in_a_scan(tmp_path):
     assert catalog.skipped == ["app-config.json"]
 
 
-def test_a_kubernetes_list_mentioning_backstage_is_not_a_dump_but_its_entities_are_checked(
+def test_a_kubernetes_list_mentioning_backstage_is_skipped_in_a_scan_but_checked_if_named(
     tmp_path,
 ):
-    """An array of objects with apiVersion/kind is a dump shape: every item is checked."""
+    """As for YAML: a scan reads only Backstage entities; a file given explicitly is read."""
     items = [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "backstage.io/x"}}]
-    write(tmp_path / "k8s.json", json.dumps(items))
+    path = write(tmp_path / "k8s.json", json.dumps(items))
     catalog = read_catalog([tmp_path])
+    assert (catalog.files, catalog.skipped, catalog.problems) == ([], ["k8s.json"], [])
+    catalog = read_catalog([path])
     assert catalog.files == ["k8s.json"]
     assert [p.code for p in catalog.problems] == ["unknown_kind"]
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from catalog.models import Api, ApiVersion, EntitySource, ImportJob, Service, Team
 from catalog.services.imports import catalog_import
-from tests.catalog.imports.test_realworld import CORPUS, snapshot, wipe
+from tests.catalog.imports.test_realworld import CORPUS, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -100,9 +99,22 @@ def test_a_changed_dump_updates_only_what_changed():
     assert Service.objects.get(slug="storefront").description == "The shop's web front"
 
 
-def test_dump_pages_in_an_uploaded_archive_and_a_one_file_upload(
-    api_client, admin, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def upload(api_client, admin, django_capture_on_commit_callbacks):
+    """Upload a file as staff (multipart ``file``), run the queued job: the finished job."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def call(name: str, content: bytes, **fields) -> ImportJob:
+        body = {"file": SimpleUploadedFile(name, content), **fields}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client(admin).post(URL, body, format="multipart")
+        assert response.status_code == 202, response.content
+        return ImportJob.objects.get(pk=response.json()["id"])
+
+    return call
+
+
+def test_dump_pages_in_an_uploaded_archive_and_a_one_file_upload(upload):
     entities = json.loads(DUMP.read_text())
     pages = [entities[:10], entities[10:]]
     buffer = io.BytesIO()
@@ -110,15 +122,7 @@ def test_dump_pages_in_an_uploaded_archive_and_a_one_file_upload(
         for number, items in enumerate(pages, start=1):
             body = {"items": items, "totalItems": len(entities), "pageInfo": {}}
             archive.writestr(f"backstage/page-{number}.json", json.dumps(body))
-    client = api_client(admin)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            URL,
-            {"file": _upload("dump.zip", buffer.getvalue()), "source": "shop"},
-            format="multipart",
-        )
-    assert response.status_code == 202, response.content
-    job = ImportJob.objects.get()
+    job = upload("dump.zip", buffer.getvalue(), source="shop")
     assert job.status == ImportJob.Status.SUCCEEDED, job.error
     assert job.summary["created"] == 17, (job.summary, job.problems)
     assert [p["code"] for p in job.problems] == ["location_dump"] * 3
@@ -126,20 +130,10 @@ def test_dump_pages_in_an_uploaded_archive_and_a_one_file_upload(
     assert Api.objects.count() == 2
 
     # the whole dump as one uploaded file (saved as catalog-info.yaml: read by content)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            URL,
-            {"file": _upload("entities.json", DUMP.read_bytes()), "source": "shop"},
-            format="multipart",
-        )
-    assert response.status_code == 202, response.content
-    job = ImportJob.objects.order_by("-pk").first()
+    job = upload("entities.json", DUMP.read_bytes(), source="shop")
     assert job.status == ImportJob.Status.SUCCEEDED, job.error
-    assert (job.summary["created"], job.summary["updated"], job.summary["unchanged"]) == (
-        0,
-        0,
-        17,
-    )
+    summary = job.summary
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 17)
 
 
 def test_a_dump_posted_as_a_yaml_body(api_client, admin, django_capture_on_commit_callbacks):
@@ -157,36 +151,13 @@ def test_a_dump_posted_as_a_yaml_body(api_client, admin, django_capture_on_commi
     }
 
 
-def test_an_uploaded_malformed_dump_fails_with_its_position_and_writes_nothing(
-    api_client, admin, django_capture_on_commit_callbacks
-):
+def test_an_uploaded_malformed_dump_fails_with_its_position_and_writes_nothing(upload):
     text = DUMP.read_text()
     broken = text.replace('"kind": "Component",', '"kind": "Component"', 1)
-    client = api_client(admin)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            URL,
-            {"file": _upload("entities.json", broken.encode()), "strict": "true"},
-            format="multipart",
-        )
-    assert response.status_code == 202, response.content
-    job = ImportJob.objects.get()
+    job = upload("entities.json", broken.encode(), strict="true")
     assert job.status == ImportJob.Status.FAILED
     ((code, line, message),) = [(p["code"], p["line"], p["message"]) for p in job.problems]
     assert code == "json"
     assert line == broken[: broken.index('"kind": "Component"')].count("\n") + 2
     assert message.startswith("JSON syntax error: Expecting ',' delimiter")
     assert Team.objects.count() == 0 and EntitySource.objects.count() == 0
-
-
-def _upload(name: str, content: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, content)
-
-
-def test_wipe_helper_leaves_nothing(tmp_path: Path):
-    """Guard for the shared helpers this module relies on."""
-    catalog_import(paths=[str(DUMP)], source="shop")
-    wipe()
-    assert Service.objects.count() == 0 and EntitySource.objects.count() == 0
