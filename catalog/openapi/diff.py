@@ -77,6 +77,35 @@ _MEDIA_TYPE_RULES = {
     ),
 }
 
+# JSON Schema 2020-12 keywords (OpenAPI 3.1) compared by presence on the schema itself:
+# (keyword, rule stem, whether appearing restricts). One that restricts the instance refuses
+# requests it accepted when it appears (error) and lets a response return more when it goes
+# (error); the opposite changes are info. prefixItems reads the other way round, as in oasdiff.
+_PRESENCE_KEYWORDS = (
+    ("prefixItems", "prefix-items", False),
+    ("if", "if", True),
+    ("then", "then", True),
+    ("else", "else", True),
+    ("contains", "contains", True),
+    ("propertyNames", "property-names", True),
+    ("unevaluatedItems", "unevaluated-items", True),
+    ("unevaluatedProperties", "unevaluated-properties", True),
+    ("contentSchema", "content-schema", True),
+)
+
+# The same for the entries of keyword maps: (keyword, rule stem); every entry restricts.
+_ENTRY_KEYWORDS = (
+    ("patternProperties", "pattern-property"),
+    ("dependentSchemas", "dependent-schema"),
+    ("dependentRequired", "dependent-required"),
+)
+
+# Keywords that say how a string is encoded: any change breaks both sides.
+_ENCODING_KEYWORDS = (
+    ("contentMediaType", "content-media-type"),
+    ("contentEncoding", "content-encoding"),
+)
+
 # A media type whose schema comes or goes: (section, change) -> (rule, sentence); levels from
 # RULES. A media type without a schema admits any body: a request schema that appears restricts
 # what clients may send (error), a response schema that goes leaves clients without a contract.
@@ -1393,6 +1422,8 @@ class _Differ:
                 "additional properties are no longer accepted (additionalProperties: false)",
             )
         yield from self._discriminator(b, r)
+        if isinstance(b.node, dict) and isinstance(r.node, dict):
+            yield from self._keywords(b.node, r.node, req)
         if not comparable:
             return
         # --- bounds
@@ -1431,6 +1462,52 @@ class _Differ:
             for name in sorted(b_alts.keys() & r_alts.keys()):
                 for kind, level, ptr, text in self._compare(b_alts[name], r_alts[name], direction):
                     yield (kind, level, (keyword, name, *ptr), text)
+
+    @staticmethod
+    def _keywords(b: dict, r: dict, req: bool) -> Iterator[Change]:
+        """JSON Schema 2020-12 keywords by presence (what is inside them is not compared; see
+        docs/openapi.md): `_PRESENCE_KEYWORDS`, the entries of `_ENTRY_KEYWORDS` (a
+        dependentRequired entry whose list changes is `-changed`, error) and
+        `_ENCODING_KEYWORDS` (any change: error)."""
+
+        def presence(was: bool, now: bool, stem: str, restricts: bool, at: tuple, what: str):
+            if was == now:
+                return
+            change = "added" if now else "removed"
+            breaking = (now == restricts) == req  # restricts a request or loosens a response
+            yield (f"{stem}-{change}", ERROR if breaking else INFO, at, f"{what} {change}")
+
+        for keyword, stem, restricts in _PRESENCE_KEYWORDS:
+            yield from presence(
+                keyword in b, keyword in r, stem, restricts, (_AT, keyword), keyword
+            )
+        for keyword, stem in _ENTRY_KEYWORDS:
+            b_map = b.get(keyword) if isinstance(b.get(keyword), dict) else {}
+            r_map = r.get(keyword) if isinstance(r.get(keyword), dict) else {}
+            for key in sorted(b_map.keys() | r_map.keys(), key=str):
+                at = (_AT, keyword, str(key))
+                what = f"{keyword} entry {_q(key)}"
+                yield from presence(key in b_map, key in r_map, stem, True, at, what)
+                if key in b_map and key in r_map and stem == "dependent-required":
+                    before, after = b_map[key], r_map[key]
+                    if isinstance(before, list) and isinstance(after, list):
+                        before, after = sorted(map(str, before)), sorted(map(str, after))
+                    if before != after:
+                        yield (
+                            f"{stem}-changed",
+                            ERROR,
+                            at,
+                            f"{what} changed from {before} to {after}",
+                        )
+        for keyword, stem in _ENCODING_KEYWORDS:
+            before, after = b.get(keyword), r.get(keyword)
+            if before != after:
+                yield (
+                    f"{stem}-changed",
+                    ERROR,
+                    (_AT, keyword),
+                    f"{keyword} changed from {_q(before or 'none')} to {_q(after or 'none')}",
+                )
 
     @staticmethod
     def _discriminator(b: Schema, r: Schema) -> Iterator[Change]:

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from catalog.openapi.rules import RULES
 from tests.catalog.openapi.builders import (
     document,
     operation_pair,
@@ -650,3 +651,83 @@ def test_property_lifecycle_sentence_and_ignored_sides():
     assert (
         run(*prop_pair("response", {}, DEP, writeOnly=True), today=TODAY, deprecation_days=30) == []
     )
+
+
+# ---------------------------------------------------------------- JSON Schema 2020-12 keywords
+
+KEYWORDS = [
+    # (keyword, value added, rule stem, location inside the schema)
+    ("prefixItems", [{"type": "string"}], "prefix-items", "/prefixItems"),
+    ("if", {"required": ["kind"]}, "if", "/if"),
+    ("then", {"required": ["name"]}, "then", "/then"),
+    ("else", {"required": ["id"]}, "else", "/else"),
+    ("contains", {"type": "string"}, "contains", "/contains"),
+    ("propertyNames", {"pattern": "^[a-z_]+$"}, "property-names", "/propertyNames"),
+    ("unevaluatedItems", False, "unevaluated-items", "/unevaluatedItems"),
+    ("unevaluatedProperties", False, "unevaluated-properties", "/unevaluatedProperties"),
+    ("contentSchema", {"type": "object"}, "content-schema", "/contentSchema"),
+    ("patternProperties", {"^x-": {"type": "string"}}, "pattern-property", ""),
+    ("dependentSchemas", {"card": {"required": ["billing"]}}, "dependent-schema", ""),
+    ("dependentRequired", {"card": ["billing"]}, "dependent-required", ""),
+]
+
+
+def keyword_at(keyword: str, value, where: str) -> str:
+    if where:
+        return where
+    (entry,) = value
+    return f"/{keyword}/{entry.replace('~', '~0').replace('/', '~1')}"
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value", "stem", "where"), KEYWORDS, ids=[k[0] for k in KEYWORDS]
+)
+@pytest.mark.parametrize("place", PLACES, ids=[p[0] for p in PLACES])
+def test_json_schema_keywords_added_and_removed_with_oasdiff_levels(
+    keyword, value, stem, where, place
+):
+    prefix, build, at, prop = place
+    plain = {"description": "a pet"}
+    base, rev = build(plain, {**plain, keyword: value})
+    location = at + keyword_at(keyword, value, where)
+    added, removed = f"{prefix}-{stem}-added", f"{prefix}-{stem}-removed"
+    assert found(run(base, rev)) == [(added, RULES[added], location, prop)]
+    assert found(run(rev, base)) == [(removed, RULES[removed], location, prop)]
+
+
+def test_a_restricting_keyword_breaks_requests_when_added_and_responses_when_removed():
+    with_if = {"if": {"required": ["kind"]}, "then": {"required": ["name"]}}
+    assert [f.level for f in run(*request_pair({}, with_if))] == ["error", "error"]
+    assert [f.level for f in run(*request_pair(with_if, {}))] == ["info", "info"]
+    assert [f.level for f in run(*response_pair(with_if, {}))] == ["error", "error"]
+    assert [f.level for f in run(*response_pair({}, with_if))] == ["info", "info"]
+
+
+def test_dependent_required_entry_changed_is_an_error_both_ways():
+    old = {"dependentRequired": {"card": ["billing"]}}
+    new = {"dependentRequired": {"card": ["billing", "cvc"]}}
+    at = REQUEST_SCHEMA + "/dependentRequired/card"
+    assert found(run(*request_pair(old, new))) == [
+        ("request-body-dependent-required-changed", "error", at, "")
+    ]
+    assert [f.id for f in run(*response_pair(new, old))] == [
+        "response-body-dependent-required-changed"
+    ]
+    reordered = {"dependentRequired": {"card": ["cvc", "billing"]}}
+    assert run(*request_pair(new, reordered)) == []
+
+
+@pytest.mark.parametrize(
+    ("keyword", "stem"),
+    [("contentMediaType", "content-media-type"), ("contentEncoding", "content-encoding")],
+)
+def test_content_encoding_keywords_changed_break_both_sides(keyword, stem):
+    old, new = {"type": "string", keyword: "a"}, {"type": "string", keyword: "b"}
+    for build, section in ((request_pair, "request"), (response_pair, "response")):
+        base, rev = build(wrapped(old), wrapped(new))
+        (finding,) = run(base, rev)
+        assert (finding.id, finding.level) == (f"{section}-property-{stem}-changed", "error")
+        assert finding.text.endswith(f"{keyword} changed from 'a' to 'b'.")
+        assert [f.id for f in run(*build(wrapped({"type": "string"}), wrapped(new)))] == [
+            f"{section}-property-{stem}-changed"
+        ]
