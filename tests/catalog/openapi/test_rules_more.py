@@ -713,6 +713,12 @@ def test_dependent_required_entry_changed_is_an_error_both_ways():
     assert [f.id for f in run(*response_pair(new, old))] == [
         "response-body-dependent-required-changed"
     ]
+    assert [f.id for f in run(*response_pair(wrapped(old), wrapped(new)))] == [
+        "response-property-dependent-required-changed"
+    ]
+    assert [f.id for f in run(*request_pair(wrapped(new), wrapped(old)))] == [
+        "request-property-dependent-required-changed"
+    ]
     reordered = {"dependentRequired": {"card": ["cvc", "billing"]}}
     assert run(*request_pair(new, reordered)) == []
 
@@ -731,3 +737,4 @@ def test_content_encoding_keywords_changed_break_both_sides(keyword, stem):
         assert [f.id for f in run(*build(wrapped({"type": "string"}), wrapped(new)))] == [
             f"{section}-property-{stem}-changed"
         ]
+        assert [f.id for f in run(*build(new, old))] == [f"{section}-body-{stem}-changed"]
