@@ -106,6 +106,10 @@ _ENCODING_KEYWORDS = (
     ("contentEncoding", "content-encoding"),
 )
 
+_KEYWORDS = frozenset(
+    k for table in (_PRESENCE_KEYWORDS, _ENTRY_KEYWORDS, _ENCODING_KEYWORDS) for k, *_ in table
+)
+
 # A media type whose schema comes or goes: (section, change) -> (rule, sentence); levels from
 # RULES. A media type without a schema admits any body: a request schema that appears restricts
 # what clients may send (error), a response schema that goes leaves clients without a contract.
@@ -1469,6 +1473,8 @@ class _Differ:
         docs/openapi.md): `_PRESENCE_KEYWORDS`, the entries of `_ENTRY_KEYWORDS` (a
         dependentRequired entry whose list changes is `-changed`, error) and
         `_ENCODING_KEYWORDS` (any change: error)."""
+        if _KEYWORDS.isdisjoint(b) and _KEYWORDS.isdisjoint(r):
+            return  # the common case: none of them
 
         def presence(was: bool, now: bool, stem: str, restricts: bool, at: tuple, what: str):
             if was == now:
@@ -1586,6 +1592,26 @@ class _Differ:
                     f"pattern changed from {_q(b.pattern)} to {_q(r.pattern)}",
                 )
 
+    def _property_lifecycle(
+        self, b_prop: Any, r_prop: Any, direction: str, ptr: tuple[str, ...]
+    ) -> Iterator[Change]:
+        """A property deprecated, reactivated or its sunset changed (see `_deprecation`);
+        nothing for a readOnly property of a request or a writeOnly one of a response."""
+        b_node, r_node = self.b_resolver.resolve(b_prop), self.r_resolver.resolve(r_prop)
+        if b_node is r_node or not isinstance(b_node, dict) or not isinstance(r_node, dict):
+            return
+        if b_node.get("deprecated") == r_node.get("deprecated") and b_node.get(
+            "x-sunset"
+        ) == r_node.get("x-sunset"):
+            return  # the common case: nothing about its lifecycle changed
+        r_schema = self.r_schemas.get(r_prop)
+        if r_schema.read_only if direction == REQUEST else r_schema.write_only:
+            return
+        for rule, level, fragment in self._deprecation(
+            _PROPERTY_LIFECYCLE[direction], b_node, r_node
+        ):
+            yield (f"!{rule}", level, (*ptr, _AT, "deprecated"), fragment)
+
     def _properties(self, b: Schema, r: Schema, direction: str):
         req = direction == REQUEST
         for name in sorted(b.properties.keys() | r.properties.keys()):
@@ -1659,17 +1685,8 @@ class _Differ:
                     else:
                         yield ("!response-property-became-required", INFO, ptr, "became required")
             b_prop, r_prop = b.properties[name], r.properties[name]
-            r_schema = self.r_schemas.get(r_prop)
-            if not (r_schema.read_only if req else r_schema.write_only):
-                b_node = self.b_schemas.get(b_prop).node
-                r_node = r_schema.node
-                for rule, level, fragment in self._deprecation(
-                    _PROPERTY_LIFECYCLE[direction],
-                    b_node if isinstance(b_node, dict) else {},
-                    r_node if isinstance(r_node, dict) else {},
-                ):
-                    yield (f"!{rule}", level, (*ptr, _AT, "deprecated"), fragment)
             if b_prop == r_prop and isinstance(b_prop, dict) and _LEAF_OR_REF.isdisjoint(b_prop):
                 continue  # the common case: an unchanged leaf property
+            yield from self._property_lifecycle(b_prop, r_prop, direction, ptr)
             for kind, level, sub, text in self._compare(b_prop, r_prop, direction):
                 yield (kind, level, (*ptr, *sub), text)
