@@ -341,6 +341,8 @@ _PARAMETER_LIFECYCLE = _Lifecycle(
     sunset_changed="request-parameter-sunset-date-changed-too-small",
 )
 
+# Endpoints: `_lifecycle` reports deprecating and reactivating with its own sentences (as it
+# always has); only the sunset ids are used through `_sunset_moved`.
 _ENDPOINT_SUNSET = _Lifecycle(
     deprecated="endpoint-deprecated",
     with_sunset="endpoint-deprecated",
