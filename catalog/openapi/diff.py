@@ -259,6 +259,11 @@ class _Limit:
     # maxItems reads a new limit of 0 as unbounded too, as it always has (a 0 only loosens a
     # negative maxItems, which validation refuses on upload).
     zero_unbounded: bool = False
+    # The family has no `<rule>-set`: a limit that appears in a request is a tightening from
+    # unbounded (maxContains).
+    has_set: bool = True
+    # A Schema flag both sides must have for the limit to mean anything ("contains").
+    within: str = ""
 
     def changes(self, old: Any, new: Any, req: bool) -> Iterator[Change]:
         if old == new:
@@ -267,7 +272,14 @@ class _Limit:
             ("decreased", "increased") if self.upper else ("increased", "decreased")
         )
         if req:
-            if old is None:
+            if old is None and not self.has_set:
+                yield (
+                    f"{self.rule}-{tightened}",
+                    ERROR,
+                    (),
+                    f"{self.keyword} {tightened} from {self.unbounded} to {self._show(new)}",
+                )
+            elif old is None:
                 yield (f"{self.rule}-set", WARNING, (), f"{self.keyword} set to {self._show(new)}")
             elif new is not None and self._stricter(new, old):
                 yield (
@@ -310,6 +322,16 @@ _LIMITS = (
         "max_items", "max-items", "maxItems", upper=True, unbounded="unbounded", zero_unbounded=True
     ),
     _Limit("min_items", "min-items", "minItems", upper=False),
+    _Limit("min_contains", "min-contains", "minContains", upper=False, within="contains"),
+    _Limit(
+        "max_contains",
+        "max-contains",
+        "maxContains",
+        upper=True,
+        unbounded="unbounded",
+        has_set=False,
+        within="contains",
+    ),
 )
 
 
@@ -1575,6 +1597,8 @@ class _Differ:
     def _bounds(b: Schema, r: Schema, req: bool) -> Iterator[Change]:
         """The limits (in `_LIMITS` order), then the pattern."""
         for limit in _LIMITS:
+            if limit.within and not (getattr(b, limit.within) and getattr(r, limit.within)):
+                continue
             yield from limit.changes(getattr(b, limit.attr), getattr(r, limit.attr), req)
         if b.pattern != r.pattern:
             if b.pattern is None:

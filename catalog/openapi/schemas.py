@@ -33,6 +33,11 @@ class Schema:
     max_length: int | None = None
     min_items: int = 0
     max_items: int | None = None
+    # JSON Schema 2020-12 `contains` on the schema itself (not merged through allOf) and its
+    # bounds: minContains defaults to 1, maxContains to unbounded.
+    contains: bool = False
+    min_contains: int = 1
+    max_contains: int | None = None
     pattern: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)  # name -> raw schema
     required: frozenset[str] = frozenset()
@@ -126,6 +131,11 @@ class SchemaIndex:
         s.max_length = _int_or_none(node.get("maxLength"))
         s.min_items = int(_number(node.get("minItems")) or 0)
         s.max_items = _int_or_none(node.get("maxItems"))
+        if "contains" in node:
+            s.contains = True
+            min_contains = _int_or_none(node.get("minContains"))
+            s.min_contains = 1 if min_contains is None else min_contains
+            s.max_contains = _int_or_none(node.get("maxContains"))
         s.pattern = node.get("pattern") if isinstance(node.get("pattern"), str) else None
         if isinstance(node.get("properties"), dict):
             s.properties = dict(node["properties"])

@@ -738,3 +738,61 @@ def test_content_encoding_keywords_changed_break_both_sides(keyword, stem):
             f"{section}-property-{stem}-changed"
         ]
         assert [f.id for f in run(*build(new, old))] == [f"{section}-body-{stem}-changed"]
+
+
+CONTAINS = {"type": "array", "contains": {"type": "string"}}
+
+CONTAINS_BOUNDS = [
+    # (section, base extra, revision extra, forward findings (id, sentence end)); the reverse
+    # pair loosens a request or tightens a response: no finding, as for every limit.
+    (
+        "request",
+        {},
+        {"minContains": 2},
+        [("request-property-min-contains-increased", "minContains increased from 1 to 2.")],
+    ),
+    (
+        "request",
+        {"maxContains": 5},
+        {"maxContains": 3},
+        [("request-property-max-contains-decreased", "maxContains decreased from 5 to 3.")],
+    ),
+    (
+        "request",
+        {},
+        {"maxContains": 3},
+        [("request-property-max-contains-decreased", "maxContains decreased from unbounded to 3.")],
+    ),
+    (
+        "response",
+        {"minContains": 2},
+        {},
+        [("response-property-min-contains-decreased", "minContains decreased from 2 to 1.")],
+    ),
+    (
+        "response",
+        {"maxContains": 3},
+        {},
+        [
+            (
+                "response-property-max-contains-increased",
+                "maxContains increased from 3 to unbounded.",
+            )
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("section", "b_extra", "r_extra", "expected"), CONTAINS_BOUNDS)
+def test_contains_bounds(section, b_extra, r_extra, expected):
+    build = request_pair if section == "request" else response_pair
+    base, rev = build(wrapped({**CONTAINS, **b_extra}), wrapped({**CONTAINS, **r_extra}))
+    findings = run(base, rev)
+    assert [(f.id, f.level) for f in findings] == [(rule, RULES[rule]) for rule, _ in expected]
+    assert [f.text.rsplit(": ", 1)[1] for f in findings] == [text for _, text in expected]
+    assert run(rev, base) == []
+
+
+def test_contains_bounds_need_contains_on_both_sides():
+    base, rev = request_pair({"type": "array"}, {**CONTAINS, "minContains": 2, "maxContains": 3})
+    assert [f.id for f in run(base, rev)] == ["request-body-contains-added"]
