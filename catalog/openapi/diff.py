@@ -1638,6 +1638,24 @@ class _Differ:
         ):
             yield (f"!{rule}", level, (*ptr, _AT, "deprecated"), fragment)
 
+    def _mutability(
+        self, b_prop: Any, r_prop: Any, direction: str, ptr: tuple[str, ...], required: bool
+    ) -> Iterator[Change]:
+        """A property that became (or stopped being) readOnly or writeOnly:
+        `<section>-<required|optional>-property-became-[not-]<read|write>-only`, with oasdiff's
+        levels (info, and a warning for a required response property no longer writeOnly)."""
+        b_schema, r_schema = self.b_schemas.get(b_prop), self.r_schemas.get(r_prop)
+        which = "required" if required else "optional"
+        for flag, name in (("read_only", "read-only"), ("write_only", "write-only")):
+            was, now = getattr(b_schema, flag), getattr(r_schema, flag)
+            if was == now:
+                continue
+            change = name if now else f"not-{name}"
+            rule = f"{direction}-{which}-property-became-{change}"
+            keyword = "readOnly" if flag == "read_only" else "writeOnly"
+            text = f"became {keyword}" if now else f"no longer {keyword}"
+            yield (f"!{rule}", RULES[rule], (*ptr, _AT, keyword), text)
+
     def _properties(self, b: Schema, r: Schema, direction: str):
         req = direction == REQUEST
         for name in sorted(b.properties.keys() | r.properties.keys()):
@@ -1714,5 +1732,6 @@ class _Differ:
             if b_prop == r_prop and isinstance(b_prop, dict) and _LEAF_OR_REF.isdisjoint(b_prop):
                 continue  # the common case: an unchanged leaf property
             yield from self._property_lifecycle(b_prop, r_prop, direction, ptr)
+            yield from self._mutability(b_prop, r_prop, direction, ptr, now_required)
             for kind, level, sub, text in self._compare(b_prop, r_prop, direction):
                 yield (kind, level, (*ptr, *sub), text)

@@ -796,3 +796,49 @@ def test_contains_bounds(section, b_extra, r_extra, expected):
 def test_contains_bounds_need_contains_on_both_sides():
     base, rev = request_pair({"type": "array"}, {**CONTAINS, "minContains": 2, "maxContains": 3})
     assert [f.id for f in run(base, rev)] == ["request-body-contains-added"]
+
+
+# ---------------------------------------------------------------- readOnly / writeOnly flips
+
+
+@pytest.mark.parametrize("section", ["request", "response"])
+@pytest.mark.parametrize("required", [True, False], ids=["required", "optional"])
+@pytest.mark.parametrize(
+    ("keyword", "name"), [("readOnly", "read-only"), ("writeOnly", "write-only")]
+)
+def test_a_property_became_read_or_write_only_and_back(section, required, keyword, name):
+    def schema(flagged: bool) -> dict:
+        prop = {"type": "string", **({keyword: True} if flagged else {})}
+        return {
+            "type": "object",
+            "properties": {"name": prop},
+            **({"required": ["name"]} if required else {}),
+        }
+
+    build = request_pair if section == "request" else response_pair
+    base, rev = build(schema(False), schema(True))
+    at = (
+        REQUEST_SCHEMA if section == "request" else RESPONSE_SCHEMA
+    ) + f"/properties/name/{keyword}"
+    which = "required" if required else "optional"
+    became, back = (
+        f"{section}-{which}-property-became-{name}",
+        f"{section}-{which}-property-became-not-{name}",
+    )
+    assert found(run(base, rev)) == [(became, RULES[became], at, "name")]
+    assert found(run(rev, base)) == [(back, RULES[back], at, "name")]
+
+
+def test_only_a_required_response_property_no_longer_write_only_is_a_warning():
+    def schema(flagged: bool) -> dict:
+        prop = {"type": "string", **({"writeOnly": True} if flagged else {})}
+        return {"type": "object", "required": ["secret"], "properties": {"secret": prop}}
+
+    (finding,) = run(*response_pair(schema(True), schema(False)))
+    assert (finding.id, finding.level) == (
+        "response-required-property-became-not-write-only",
+        "warning",
+    )
+    assert finding.text == (
+        "Response property 'secret' in the 200 response (application/json): no longer writeOnly."
+    )
