@@ -1731,7 +1731,11 @@ class _Differ:
             b_prop, r_prop = b.properties[name], r.properties[name]
             if b_prop == r_prop and isinstance(b_prop, dict) and _LEAF_OR_REF.isdisjoint(b_prop):
                 continue  # the common case: an unchanged leaf property
-            yield from self._property_lifecycle(b_prop, r_prop, direction, ptr)
-            yield from self._mutability(b_prop, r_prop, direction, ptr, now_required)
+            if not (
+                b_prop == r_prop and isinstance(b_prop, dict) and b_prop.get("$ref") in self._clean
+            ):
+                # (a component unchanged in both documents has nothing to say)
+                yield from self._property_lifecycle(b_prop, r_prop, direction, ptr)
+                yield from self._mutability(b_prop, r_prop, direction, ptr, now_required)
             for kind, level, sub, text in self._compare(b_prop, r_prop, direction):
                 yield (kind, level, (*ptr, *sub), text)
