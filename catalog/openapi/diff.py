@@ -27,7 +27,7 @@ from catalog.openapi.operations import (
     path_parameter_names,
 )
 from catalog.openapi.refs import Resolver, escape
-from catalog.openapi.rules import ERROR, INFO, RULES, WARNING
+from catalog.openapi.rules import CONTEXTUAL_LEVEL_RULES, ERROR, INFO, RULES, WARNING
 from catalog.openapi.schemas import Schema, SchemaIndex, allowed_values, describe_type
 
 REQUEST = "request"
@@ -367,7 +367,7 @@ _PARAMETER_LIFECYCLE = _Lifecycle(
 # always has); only the sunset ids are used through `_sunset_moved`.
 _ENDPOINT_SUNSET = _Lifecycle(
     deprecated="endpoint-deprecated",
-    with_sunset="endpoint-deprecated",
+    with_sunset="endpoint-deprecated-with-sunset",
     sunset_missing="api-deprecated-sunset-missing",
     sunset_parse="api-deprecated-sunset-parse",
     too_small="api-sunset-date-too-small",
@@ -542,8 +542,14 @@ class _Differ:
         prop: str = "",
         section: str = "",
     ) -> None:
-        """Record a finding about the operation `ctx` = (method, path, operation object)."""
+        """Record a finding about the operation `ctx` = (method, path, operation object).
+
+        The level is the rule's level in RULES (oasdiff's default unless rules.py overrides it),
+        whatever the caller computed, except for the ids whose level depends on the change
+        (CONTEXTUAL_LEVEL_RULES); an id RULES does not know keeps the caller's level."""
         method, path, op = ctx
+        if rule not in CONTEXTUAL_LEVEL_RULES:
+            level = RULES.get(rule, level)
         self.findings.append(
             Finding(
                 id=rule,
@@ -690,7 +696,9 @@ class _Differ:
             sunset_text = f" with sunset {sunset_value}" if sunset_value is not None else ""
             self._add(
                 ctx,
-                "endpoint-deprecated",
+                "endpoint-deprecated"
+                if sunset_value is None
+                else "endpoint-deprecated-with-sunset",
                 INFO,
                 f"Deprecated the endpoint{sunset_text}.",
                 location=location,
@@ -1719,8 +1727,21 @@ class _Differ:
             was_required, now_required = name in b.required, name in r.required
             if was_required != now_required:
                 if req:
-                    if now_required and not self.r_schemas.get(r.properties[name]).read_only:
-                        yield ("!request-property-became-required", ERROR, ptr, "became required")
+                    now_prop = self.r_schemas.get(r.properties[name])
+                    if now_required and not now_prop.read_only:
+                        yield (
+                            "!request-property-became-required-with-default"
+                            if now_prop.has_default
+                            else "!request-property-became-required",
+                            ERROR,
+                            ptr,
+                            "became required"
+                            + (
+                                f" (with default {now_prop.default})"
+                                if now_prop.has_default
+                                else ""
+                            ),
+                        )
                     elif was_required:
                         yield ("!request-property-became-optional", INFO, ptr, "became optional")
                 elif not self.r_schemas.get(r.properties[name]).write_only:

@@ -82,7 +82,7 @@ def mutated(draw):
             if draw(st.booleans()) and isinstance(parent, dict):
                 parent.pop(key, None)
             else:
-                parent[key] = draw(JUNK)
+                parent[key] = copy.deepcopy(draw(JUNK))  # sampled junk is shared: no cycles
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed or replaced this location
     return index, doc
