@@ -8,6 +8,7 @@ are the judgement calls docs/openapi.md gives ("The engine"); a test checks the 
 from __future__ import annotations
 
 import csv
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -206,3 +207,90 @@ def test_contextual_ids_keep_the_level_the_change_gives():
     levels = {(f.id, f.level) for f in run(base, rev)}
     assert ("api-security-scope-added", ERROR) in levels
     assert REF["api-security-scope-added"] == INFO
+
+
+_SWEEP_SCHEMAS = [
+    {"type": "string"},
+    {"type": "string", "maxLength": 5},
+    {"type": "string", "maxLength": 9},
+    {"type": "string", "minLength": 2},
+    {"type": "string", "minLength": 4},
+    {"type": "integer"},
+    {"type": "integer", "minimum": 1},
+    {"type": "integer", "minimum": 3},
+    {"type": "integer", "maximum": 5},
+    {"type": "integer", "maximum": 9},
+    {"type": "integer", "format": "int32"},
+    {"type": "integer", "format": "int64"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "array", "items": {"type": "string"}},
+    {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+    {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    {"type": "array", "items": {"type": "string"}, "minItems": 2},
+    {"type": "string", "enum": ["a", "b"]},
+    {"type": "string", "enum": ["a"]},
+    {"type": "string", "enum": ["a", "b", "c"]},
+    {"type": "string", "pattern": "^a"},
+    {"type": "string", "pattern": "^b"},
+    {"type": "string", "nullable": True},
+    {"type": "string", "default": "a"},
+    {"type": "string", "default": "b"},
+    {"type": "string", "x-extensible-enum": ["a", "b"]},
+    {"type": "string", "x-extensible-enum": ["a"]},
+    {"type": "object"},
+    {"type": "object", "additionalProperties": False},
+]
+
+
+def _placed(where: str, schema: dict) -> dict:
+    op: dict = {"responses": {"200": {"description": "ok"}}}
+    wrapped = {"type": "object", "properties": {"p": schema}}
+    if where == "request body":
+        op["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+    elif where == "request property":
+        op["requestBody"] = {"content": {"application/json": {"schema": wrapped}}}
+    elif where == "response body":
+        op["responses"]["200"]["content"] = {"application/json": {"schema": schema}}
+    elif where == "response property":
+        op["responses"]["200"]["content"] = {"application/json": {"schema": wrapped}}
+    elif where == "parameter":
+        op["parameters"] = [{"name": "q", "in": "query", "schema": schema}]
+    elif where == "parameter property":
+        op["parameters"] = [{"name": "q", "in": "query", "style": "deepObject", "schema": wrapped}]
+    else:
+        op["responses"]["200"]["headers"] = {"X-Rate": {"schema": schema}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"post": op}},
+    }
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "request body",
+        "request property",
+        "response body",
+        "response property",
+        "parameter",
+        "parameter property",
+        "response header",
+    ],
+)
+def test_single_keyword_changes_anywhere_emit_only_known_ids_at_the_table_level(where):
+    """Every change between two of the sweep's schemas, at each place a schema sits."""
+    seen = 0
+    unknown, wrong_level = set(), set()
+    for old, new in itertools.permutations(_SWEEP_SCHEMAS, 2):
+        for finding in diff(_placed(where, old), _placed(where, new)):
+            seen += 1
+            if finding.id not in REF and finding.id not in OUR_ADDITIONS:
+                unknown.add(finding.id)
+            if finding.level != RULES.get(finding.id):
+                wrong_level.add((finding.id, finding.level))
+    assert seen > 100
+    assert unknown == set()
+    assert wrong_level == set()
