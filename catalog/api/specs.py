@@ -2,15 +2,15 @@
 
 - ``POST /api/v1/apis/{slug}/spec-check/`` — the CI check (like ``oasdiff breaking``): findings
   of a document against the latest supported version (or every supported version when the API's
-  policy has ``compare_against: all_supported``; then ``base_versions`` lists them and each
-  finding names its ``base_version``); stores nothing.
+  policy has ``compare_against: all_supported``; then ``base_versions`` lists them); each
+  finding names its ``base_version``; stores nothing.
 - ``POST /api/v1/apis/{slug}/publish/`` — publish a new version with its spec (the whole flow:
   validation, policy enforcement, operations, findings, consumer notification).
 - ``GET /api/v1/api-versions/{id}/spec/`` — the stored findings of a version.
 
-Publish and the stored findings name, on every finding, the ``base_version`` it is against
-(whatever the policy's ``compare_against``), and list ``base_versions`` when the version was
-compared with more than one version.
+Spec-check, publish and the stored findings name, on every finding, the ``base_version`` it is
+against (whatever the policy's ``compare_against``); publish and the stored findings list
+``base_versions`` when the version was compared with more than one version.
 
 A document is sent as JSON ``{"spec": "<yaml or json text>"}`` or as a multipart file ``spec``.
 """
@@ -72,8 +72,8 @@ class SpecFindingSerializer(serializers.Serializer):
     base_version = serializers.CharField(
         required=False,
         help_text=(
-            "The version this finding is against. Always present in publish and stored findings; "
-            "in a spec-check only when compared with every supported version."
+            "The version this finding is against (spec-check, publish, a 422 refusal and the "
+            "stored findings)."
         ),
     )
 

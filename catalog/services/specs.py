@@ -169,7 +169,7 @@ def _refusal(
     extra = {
         "base_version": closest.version,
         "summary": summary(findings),
-        "findings": _finding_dicts(refusing, with_base=with_base),
+        "findings": _finding_dicts(refusing, with_base=True),
     }
     if with_base:
         extra["base_versions"] = [c.base.version for c in refusing]
@@ -376,7 +376,8 @@ class SpecCheckResult:
         return has_errors(self.findings)
 
     def finding_dicts(self) -> list[dict]:
-        return _finding_dicts(self.comparisons, with_base=self.all_supported)
+        """Each finding names its ``base_version``, as publish and the stored findings do."""
+        return _finding_dicts(self.comparisons, with_base=True)
 
     def as_dict(self) -> dict:
         data = {

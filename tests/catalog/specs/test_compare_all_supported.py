@@ -282,7 +282,10 @@ def test_spec_check_and_command_report_against_the_same_set(
     ]
 
 
-def test_spec_check_under_the_default_policy_is_unchanged(three_majors, engineer, api_client):
+def test_spec_check_under_the_default_policy_compares_with_the_latest(
+    three_majors, engineer, api_client
+):
+    """One base version: no ``base_versions`` list; each finding names it, as publish does."""
     use_policy(three_majors["api"], "previous")
     body = (
         api_client(engineer)
@@ -290,7 +293,7 @@ def test_spec_check_under_the_default_policy_is_unchanged(three_majors, engineer
         .json()
     )
     assert "base_versions" not in body and body["base_version"] == "3.0.0"
-    assert all("base_version" not in f for f in body["findings"])
+    assert body["findings"] and all(f["base_version"] == "3.0.0" for f in body["findings"])
 
 
 def test_version_page_lists_the_versions_compared_with(three_majors, owner, api_client, client):
