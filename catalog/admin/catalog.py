@@ -191,22 +191,8 @@ class TeamAdmin(ServiceBackedAdmin):
 
 # --- services ------------------------------------------------------------------------------
 
-SERVICE_FIELDS = (
-    "name",
-    "description",
-    "owner",
-    "system",
-    "layer",
-    "tier",
-    "lifecycle",
-    "kind",
-    "repository_url",
-    "documentation_url",
-    "runbook_url",
-    "links",
-    "annotations",
-    "onboarding_notes",
-)
+# What service_create/update set, but tags: the admin form gives them as objects (see below).
+SERVICE_FIELDS = tuple(f for f in svc.SERVICE_FIELD_ORDER if f != "tags")
 API_FIELDS = ("name", "type", "audience", "description", "policy")
 
 

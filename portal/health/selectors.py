@@ -9,7 +9,6 @@ runs a fixed number of queries whatever the size of the catalog.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -610,8 +609,6 @@ def _merge_partitions(partitions: list[list[tuple]], *, filters: HealthFilters, 
     team_layers: dict[int, int] = {}
     for rows in partitions:
         for kind, key, figures, consumers, teams in rows:
-            if isinstance(figures, str):  # json, when no adapter parsed it
-                figures = json.loads(figures)
             if kind == "all":
                 for name in totals:
                     totals[name] += figures[name] or 0
